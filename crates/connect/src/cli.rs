@@ -1,0 +1,201 @@
+//! Connection flags shared by every qsorm binary (`entity-gen`, `migrate`, examples), and the
+//! fallback to the embedded sandbox PostgreSQL when nothing is configured.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use qsorm_sandbox::Sandbox;
+
+use crate::env::EnvSource;
+use crate::error::ConnectError;
+use crate::parse::{parse_any, parse_credentials_json};
+use crate::{ConnConfig, ConnParams, Flavor, Password, QsConnection, SslMode};
+
+/// The database the sandbox serves to the tools (the sample dataset lives there).
+pub const SANDBOX_DATABASE: &str = "qsorm";
+
+/// Connection flags. Precedence: these flags > `QS_*` > `DATABASE_URL` > `PG*` (`.env` below
+/// the real environment). With nothing configured anywhere, the embedded sandbox is used.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConnectArgs {
+    /// A postgres:// URL, a libpq `key=value` string, or the whole `psql "..."` command Adobe's UI shows.
+    #[arg(long, global = true, value_name = "URL|CONNINFO|PSQL")]
+    pub url: Option<String>,
+    /// Server host (`<org>.platform-query.adobe.io` for Query Service).
+    #[arg(long, global = true)]
+    pub host: Option<String>,
+    /// Server port (Query Service: 80; PostgreSQL: 5432).
+    #[arg(long, global = true)]
+    pub port: Option<u16>,
+    /// Database (`prod:all` on Query Service).
+    #[arg(long, global = true)]
+    pub database: Option<String>,
+    /// User name.
+    #[arg(long, global = true)]
+    pub user: Option<String>,
+    /// Password (prefer QS_PASSWORD or .env: command lines are visible to other users).
+    #[arg(long, global = true, value_parser = parse_password, hide_env_values = true)]
+    pub password: Option<Password>,
+    /// TLS mode: disable, allow, prefer, require, verify-ca, verify-full.
+    #[arg(long, global = true)]
+    pub sslmode: Option<SslMode>,
+    /// Root certificate for verify-ca / verify-full (default: ~/.postgresql/root.crt, else public roots).
+    #[arg(long, global = true)]
+    pub sslrootcert: Option<PathBuf>,
+    /// Server flavor: query-service or postgres (default: detected from the host).
+    #[arg(long, global = true)]
+    pub flavor: Option<Flavor>,
+    /// Adobe non-expiring credentials JSON (technicalAccountName, credential, technicalAccountId).
+    #[arg(long, global = true)]
+    pub credentials_file: Option<PathBuf>,
+    /// Seconds allowed to open a connection.
+    #[arg(long, global = true)]
+    pub connect_timeout: Option<u64>,
+    /// The .env file to read (never overrides the real environment).
+    #[arg(long, global = true, default_value = ".env")]
+    pub env_file: PathBuf,
+    /// Use the embedded sandbox PostgreSQL even if a connection is configured.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+}
+
+fn parse_password(s: &str) -> Result<Password, String> {
+    Ok(Password::pasted(s))
+}
+
+/// A connection opened from [`ConnectArgs`], keeping the sandbox alive when one is used.
+#[derive(Debug)]
+pub struct Opened {
+    /// The (lazy) connection.
+    pub conn: QsConnection,
+    /// The sandbox serving it, when nothing else was configured; dropping it stops the server.
+    pub sandbox: Option<Sandbox>,
+}
+
+impl ConnectArgs {
+    /// The settings given on the command line (flags > `--url` > `--credentials-file`).
+    pub fn explicit(&self) -> Result<ConnParams, ConnectError> {
+        let flags = ConnParams {
+            host: self.host.clone(),
+            port: self.port,
+            database: self.database.clone(),
+            user: self.user.clone(),
+            password: self.password.clone(),
+            sslmode: self.sslmode,
+            sslrootcert: self.sslrootcert.clone(),
+            flavor: self.flavor,
+            connect_timeout: self.connect_timeout.map(Duration::from_secs),
+            ..ConnParams::default()
+        };
+        let url = match &self.url {
+            Some(u) => parse_any(u).map_err(|e| match e {
+                ConnectError::InvalidConfig { key, reason } if key == "url" => {
+                    ConnectError::invalid("--url", reason)
+                }
+                other => other,
+            })?,
+            None => ConnParams::default(),
+        };
+        let creds = match &self.credentials_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConnectError::invalid("--credentials-file", format!("{}: {e}", path.display()))
+                })?;
+                parse_credentials_json(&text)?
+            }
+            None => ConnParams::default(),
+        };
+        Ok(flags.or(url).or(creds))
+    }
+
+    /// Resolves the configuration without the sandbox fallback; `None` when nothing at all is
+    /// configured (no flag, no variable).
+    pub fn resolve(&self) -> Result<Option<ConnConfig>, ConnectError> {
+        let env = EnvSource::from_process_with(&self.env_file)?;
+        let explicit = self.explicit()?;
+        let from_env = env.params()?;
+        if explicit.is_empty() && from_env.is_empty() {
+            return Ok(None);
+        }
+        explicit.or(from_env).build().map(Some)
+    }
+
+    /// Opens the connection: the configured server, or the sandbox (saying so in one stderr
+    /// line) when nothing is configured or `--sandbox` is given.
+    pub async fn open(&self) -> Result<Opened, ConnectError> {
+        if !self.sandbox
+            && let Some(config) = self.resolve()?
+        {
+            return Ok(Opened {
+                conn: QsConnection::new(config),
+                sandbox: None,
+            });
+        }
+        let sandbox = Sandbox::persistent()
+            .map_err(|e| ConnectError::Other(format!("cannot start the sandbox: {e}")))?;
+        eprintln!(
+            "qsorm: {}; using the embedded sandbox PostgreSQL at {}:{}, database `{SANDBOX_DATABASE}`",
+            if self.sandbox {
+                "--sandbox given"
+            } else {
+                "no connection configured (set QS_HOST, DATABASE_URL or PG*, or pass --url)"
+            },
+            sandbox.host(),
+            sandbox.port()
+        );
+        let conn = sandbox_connection(&sandbox, SANDBOX_DATABASE, self.flavor)?;
+        ensure_database(&sandbox, SANDBOX_DATABASE).await?;
+        Ok(Opened {
+            conn,
+            sandbox: Some(sandbox),
+        })
+    }
+}
+
+/// A connection to `database` on a sandbox as its password role, over verified TLS.
+pub fn sandbox_connection(
+    sandbox: &Sandbox,
+    database: &str,
+    flavor: Option<Flavor>,
+) -> Result<QsConnection, ConnectError> {
+    let mut params = ConnParams::default()
+        .host(sandbox.host())
+        .port(sandbox.port())
+        .database(database)
+        .user(sandbox.app_user())
+        .password(sandbox.app_password())
+        .flavor(flavor.unwrap_or(Flavor::Postgres));
+    match sandbox.ca_cert_path() {
+        Some(ca) => {
+            params = params
+                .sslmode(SslMode::VerifyFull)
+                .sslrootcert(ca.to_path_buf())
+        }
+        None => params = params.sslmode(SslMode::Prefer),
+    }
+    Ok(QsConnection::new(params.build()?))
+}
+
+/// Creates `database` on the sandbox unless it exists (safe when two tools start at once).
+async fn ensure_database(sandbox: &Sandbox, database: &str) -> Result<(), ConnectError> {
+    let admin = sandbox_connection(sandbox, "postgres", Some(Flavor::Postgres))?;
+    let quoted = database.replace('"', "\"\"");
+    let exists = admin
+        .simple_query(&format!(
+            "SELECT 1 FROM pg_database WHERE datname = '{}'",
+            database.replace('\'', "''")
+        ))
+        .await?;
+    if exists.is_empty() {
+        match admin
+            .simple_query(&format!("CREATE DATABASE \"{quoted}\""))
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if matches!(e.sqlstate(), Some("42P04" | "23505")) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    admin.close().await;
+    Ok(())
+}

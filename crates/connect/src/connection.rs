@@ -1,0 +1,208 @@
+//! A lazy connection pool handed out as a sea-orm `DatabaseConnection`.
+
+use std::sync::{Arc, RwLock};
+
+use sea_orm::{DatabaseConnection, QueryResult, SqlxPostgresConnector};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::error::{ConnectError, ErrorContext, classify, classify_sqlx};
+use crate::{ConnConfig, Flavor, Password};
+
+/// A configured connection: a lazy pool (nothing is sent until the first query, like
+/// SQLAlchemy's `create_engine`) wrapped as a sea-orm [`DatabaseConnection`].
+///
+/// Cloning is cheap and shares the pool.
+#[derive(Clone)]
+pub struct QsConnection {
+    db: DatabaseConnection,
+    pool: PgPool,
+    config: Arc<RwLock<ConnConfig>>,
+}
+
+impl std::fmt::Debug for QsConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QsConnection")
+            .field(
+                "config",
+                &*self.config.read().unwrap_or_else(|e| e.into_inner()),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// The driver options for a configuration.
+///
+/// On the Query Service flavor the statement cache is off (capacity 0): sqlx then uses the
+/// unnamed statement, so nothing relies on server-side named prepared statements surviving
+/// (Query Service does not document them, and poolers in transaction mode lose them).
+fn driver_options(config: &ConnConfig) -> PgConnectOptions {
+    let mut opts = PgConnectOptions::new_without_pgpass()
+        .host(&config.host)
+        .port(config.port)
+        .username(&config.user)
+        .database(&config.database)
+        .ssl_mode(config.effective_sslmode().to_sqlx());
+    if let Some(pw) = &config.password {
+        opts = opts.password(pw.expose());
+    }
+    if let Some(root) = config.root_cert() {
+        opts = opts.ssl_root_cert(root);
+    }
+    if let Some(app) = &config.application_name {
+        opts = opts.application_name(app);
+    }
+    match config.flavor {
+        Flavor::QueryService => {
+            // Minimal startup packet; no reliance on named prepared statements.
+            opts = opts.statement_cache_capacity(0).extra_float_digits(None);
+        }
+        Flavor::Postgres => {
+            if let Some(timeout) = config.statement_timeout {
+                opts = opts.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]);
+            }
+        }
+    }
+    opts
+}
+
+impl QsConnection {
+    /// Builds the pool without connecting. Must be called inside a Tokio runtime.
+    pub fn new(config: ConnConfig) -> QsConnection {
+        let pool = PgPoolOptions::new()
+            .max_connections(config.max_connections)
+            .min_connections(config.min_connections)
+            .acquire_timeout(config.connect_timeout)
+            .connect_lazy_with(driver_options(&config));
+        if config.flavor.is_query_service() && config.sslmode != config.effective_sslmode() {
+            tracing::info!(
+                configured = %config.sslmode,
+                "Query Service asks for a cleartext password: TLS is required, using sslmode=require"
+            );
+        }
+        QsConnection {
+            db: SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone()),
+            pool,
+            config: Arc::new(RwLock::new(config)),
+        }
+    }
+
+    /// The sea-orm connection (cheap to clone; shares the pool).
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The underlying sqlx pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A snapshot of the current configuration.
+    pub fn config(&self) -> ConnConfig {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The server flavor.
+    pub fn flavor(&self) -> Flavor {
+        self.config().flavor
+    }
+
+    /// What the error classifier needs to know about this connection.
+    pub fn error_context(&self) -> ErrorContext {
+        let c = self.config();
+        ErrorContext {
+            host: c.host.clone(),
+            port: c.port,
+            user: c.user.clone(),
+            flavor: c.flavor,
+            sslmode: c.effective_sslmode(),
+            connect_timeout: c.connect_timeout,
+        }
+    }
+
+    /// Classifies a sea-orm error raised on this connection (see [`crate::classify`]).
+    pub fn classify(&self, err: &sea_orm::DbErr) -> Option<ConnectError> {
+        classify(err, &self.error_context())
+    }
+
+    /// Replaces the credentials on the live pool, without restarting the program: every
+    /// connection opened from now on uses them (connections already open stay authenticated,
+    /// as PostgreSQL does not end sessions when a password changes).
+    pub fn refresh_credentials(&self, user: Option<&str>, password: Password) {
+        let mut config = self.config.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(user) = user {
+            config.user = user.to_owned();
+        }
+        config.password = Some(password);
+        self.pool.set_connect_options(driver_options(&config));
+        tracing::info!(user = %config.user, "credentials refreshed");
+    }
+
+    /// Connects (if needed) and runs a trivial query, returning a typed error on failure.
+    pub async fn check(&self) -> Result<(), ConnectError> {
+        self.simple_query("SELECT 1").await.map(|_| ())
+    }
+
+    /// Runs SQL over the simple query protocol (no Parse/Bind: what psql and psycopg2 do) and
+    /// returns the rows. Only pass SQL whose literals are already escaped (sea-query's
+    /// `to_string(PostgresQueryBuilder)` does that).
+    pub async fn simple_query(&self, sql: &str) -> Result<Vec<QueryResult>, ConnectError> {
+        use futures_util::TryStreamExt;
+        let rows: Result<Vec<sqlx::postgres::PgRow>, ConnectError> =
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .fetch(&self.pool)
+                .try_collect()
+                .await
+                .map_err(|e| self.sqlx_error(&e));
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(e) => return Err(self.diagnose(e).await),
+        };
+        Ok(rows.into_iter().map(QueryResult::from).collect())
+    }
+
+    fn sqlx_error(&self, e: &sqlx::Error) -> ConnectError {
+        let ctx = self.error_context();
+        classify_sqlx(e, &ctx).unwrap_or_else(|| match e {
+            sqlx::Error::Database(db) => ConnectError::Database {
+                sqlstate: db.code().map(|c| c.into_owned()).unwrap_or_default(),
+                message: db.message().to_owned(),
+            },
+            other => ConnectError::Other(other.to_string()),
+        })
+    }
+
+    /// Refines a pool timeout: when nothing listens at host:port the pool keeps retrying until
+    /// its timeout, so probe the address once and report [`ConnectError::Unreachable`].
+    pub async fn diagnose(&self, err: ConnectError) -> ConnectError {
+        if !matches!(err, ConnectError::Timeout { .. }) {
+            return err;
+        }
+        let c = self.config();
+        let probe = tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            tokio::net::TcpStream::connect((c.host.as_str(), c.port)),
+        )
+        .await;
+        match probe {
+            Ok(Err(e)) => ConnectError::Unreachable {
+                host: c.host,
+                port: c.port,
+                reason: e.to_string(),
+            },
+            Err(_) => ConnectError::Unreachable {
+                host: c.host,
+                port: c.port,
+                reason: "no answer within 3 s".to_owned(),
+            },
+            Ok(Ok(_)) => err,
+        }
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,44 @@
+//! qsorm-connect: connection settings and a lazy sea-orm connection for Adobe Experience
+//! Platform Query Service and PostgreSQL.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), qsorm_connect::ConnectError> {
+//! use qsorm_connect::{ConnParams, EnvSource, QsConnection, resolve};
+//!
+//! // Flags/builder > QS_* > DATABASE_URL > PG* (with .env loaded underneath the real environment).
+//! let config = resolve(ConnParams::default(), &EnvSource::from_process()?)?;
+//! let conn = QsConnection::new(config); // lazy: nothing is sent yet
+//! conn.check().await?; // first round trip; typed error on failure
+//! # Ok(()) }
+//! ```
+//!
+//! | source | how |
+//! |---|---|
+//! | builder / flags | [`ConnParams`] setters, [`cli::ConnectArgs`] |
+//! | environment | `QS_HOST`, `QS_PORT`, `QS_DATABASE`, `QS_USER`, `QS_PASSWORD`, `QS_SSLMODE`, `QS_SSLROOTCERT`, `QS_FLAVOR`; `DATABASE_URL`; libpq `PG*` |
+//! | pasted text | [`parse_any`]: a URL, a libpq `key=value` string, or Adobe's `psql "..."` command |
+//! | credentials file | [`parse_credentials_json`]: Adobe's non-expiring credentials JSON |
+
+#[cfg(feature = "cli")]
+pub mod cli;
+pub mod config;
+pub mod connection;
+pub mod env;
+pub mod error;
+pub mod flavor;
+pub mod params;
+pub mod parse;
+pub mod password;
+pub mod ssl;
+
+pub use config::ConnConfig;
+pub use connection::QsConnection;
+pub use env::{EnvSource, resolve};
+pub use error::{ConnectError, ErrorContext, classify, classify_sqlx};
+pub use flavor::Flavor;
+pub use params::ConnParams;
+pub use parse::{
+    parse_any, parse_credentials_json, parse_key_value, parse_psql_command, parse_url,
+};
+pub use password::Password;
+pub use ssl::SslMode;

@@ -1,0 +1,13 @@
+//! qsorm: typed models for Adobe Experience Platform Query Service and any PostgreSQL.
+//!
+//! This facade re-exports the workspace crates:
+//!
+//! | module | crate | what |
+//! |---|---|---|
+//! | [`connect`] | `qsorm-connect` | settings from flags/env/.env/PSQL command/credentials JSON, lazy pool, typed errors |
+//! | [`sandbox`] | `qsorm-sandbox` | a throwaway local PostgreSQL for tools, examples and tests |
+//! | [`sea_orm`] | `sea-orm` | the ORM the generated entities use |
+
+pub use qsorm_connect as connect;
+pub use qsorm_sandbox as sandbox;
+pub use sea_orm;
