@@ -101,12 +101,21 @@ impl ConnConfig {
         } else {
             self.host.clone()
         };
+        // A database named `.` or `..` would be removed from the path as a dot segment (even
+        // percent-encoded), so it travels as the `dbname` parameter instead.
+        let dot_segment = matches!(self.database.as_str(), "." | "..");
+        let path_db = if dot_segment {
+            String::new()
+        } else {
+            enc(&self.database)
+        };
         url.push_str(&format!(
-            "@{host}:{}/{}?sslmode={}",
-            self.port,
-            enc(&self.database),
-            self.sslmode
+            "@{host}:{}/{path_db}?sslmode={}",
+            self.port, self.sslmode
         ));
+        if dot_segment {
+            url.push_str(&format!("&dbname={}", enc(&self.database)));
+        }
         if let Some(cert) = &self.sslrootcert {
             url.push_str(&format!("&sslrootcert={}", enc(&cert.to_string_lossy())));
         }

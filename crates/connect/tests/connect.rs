@@ -69,6 +69,45 @@ async fn hostile_passwords_log_in_through_the_url() {
 }
 
 #[tokio::test]
+async fn query_service_style_cleartext_login_over_tls_takes_any_password() {
+    // Query Service asks for a cleartext password; sandbox roles in `qsorm_cleartext` do too,
+    // over TLS only. Cleartext passwords skip SASLprep, so emoji and inner newlines work here
+    // (sqlx refuses them under scram-sha-256, see the README).
+    let sb = sandbox();
+    let db = sb.fresh_database().await.expect("db");
+    for (i, pw) in ["tok\nen with 🔑 and \t tab", "acct-id:cred@/?#%[]"]
+        .iter()
+        .enumerate()
+    {
+        let role = format!("cleartext_{i}_{}", std::process::id());
+        sb.create_cleartext_role(&role, pw).await.expect("role");
+        let mut params = app_params(sb, &db)
+            .user(&role)
+            .flavor(Flavor::QueryService)
+            .port(sb.port());
+        params.password = Some(Password::exact(*pw));
+        let conn = QsConnection::new(params.build().expect("config"));
+        conn.check()
+            .await
+            .unwrap_or_else(|e| panic!("cleartext password #{i} failed: {e}"));
+        assert!(ssl_in_use(&conn).await);
+        let mut wrong = app_params(sb, &db)
+            .user(&role)
+            .flavor(Flavor::QueryService)
+            .port(sb.port());
+        wrong.password = Some(Password::exact("expired"));
+        let err = QsConnection::new(wrong.build().expect("config"))
+            .check()
+            .await
+            .expect_err("wrong");
+        assert!(
+            matches!(err, ConnectError::CredentialsExpired { .. }),
+            "{err:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn pasted_password_is_trimmed_and_works() {
     let sb = sandbox();
     let db = sb.fresh_database().await.expect("db");

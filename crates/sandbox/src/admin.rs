@@ -39,6 +39,9 @@ pub fn quote_literal(text: &str) -> Result<String, SandboxError> {
     ))
 }
 
+/// The group whose members authenticate with a cleartext password over TLS.
+const CLEARTEXT_GROUP: &str = "qsorm_cleartext";
+
 async fn execute(conn: &mut PgConnection, sql: String) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(AssertSqlSafe(sql))
         .execute(conn)
@@ -145,6 +148,18 @@ impl Sandbox {
         Ok(result?)
     }
 
+    /// Create a login role that authenticates like Query Service: the server asks for a
+    /// cleartext password, accepted over TLS only (member of `qsorm_cleartext`).
+    pub async fn create_cleartext_role(
+        &self,
+        name: &str,
+        password: &str,
+    ) -> Result<(), SandboxError> {
+        self.upsert_role(name, password, "LOGIN").await?;
+        let sql = format!("GRANT {CLEARTEXT_GROUP} TO {}", quote_ident(name)?);
+        self.admin_execute("postgres", &sql).await
+    }
+
     /// Change the password of an existing role.
     pub async fn set_password(&self, role: &str, password: &str) -> Result<(), SandboxError> {
         let sql = format!(
@@ -212,6 +227,11 @@ impl Sandbox {
     pub(crate) async fn setup(&mut self) -> Result<(), SandboxError> {
         self.upsert_role(APP_USER, &self.app_password, "LOGIN CREATEDB")
             .await?;
+        let group = format!(
+            "DO $$ BEGIN CREATE ROLE {CLEARTEXT_GROUP} NOLOGIN; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        );
+        self.admin_execute("postgres", &group).await?;
         if self.pg_stat_statements {
             let sql = "CREATE EXTENSION IF NOT EXISTS pg_stat_statements";
             if let Err(e) = self.admin_execute("template1", sql).await {

@@ -111,16 +111,6 @@ pub(crate) fn initdb(
         }
         Err(e) => return Err(e),
     }
-    let hba = "# qsorm sandbox\n\
-               local all all trust\n\
-               host all postgres 127.0.0.1/32 trust\n\
-               host all all 127.0.0.1/32 scram-sha-256\n";
-    write_file(
-        user,
-        &layout.data.join("pg_hba.conf"),
-        hba.as_bytes(),
-        0o600,
-    )?;
     let conf = layout.data.join("postgresql.conf");
     let mut text = fs::read_to_string(&conf)
         .map_err(|e| SandboxError::io(format!("reading {}", conf.display()), e))?;
@@ -129,6 +119,15 @@ pub(crate) fn initdb(
     // A placeholder so that `is_initialized` only holds once all of the above is done.
     write_file(user, &layout.data.join("qsorm.conf"), b"", 0o600)
 }
+
+/// Client authentication, rewritten at every start. Members of `qsorm_cleartext` log in the
+/// way Query Service asks for: a cleartext password, and only over TLS.
+const HBA: &str = "# qsorm sandbox\n\
+                   local all all trust\n\
+                   host all postgres 127.0.0.1/32 trust\n\
+                   hostssl all +qsorm_cleartext 127.0.0.1/32 password\n\
+                   hostnossl all +qsorm_cleartext 127.0.0.1/32 reject\n\
+                   host all all 127.0.0.1/32 scram-sha-256\n";
 
 fn conf_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -167,6 +166,12 @@ fn write_settings(
             "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = all\n",
         );
     }
+    write_file(
+        user,
+        &layout.data.join("pg_hba.conf"),
+        HBA.as_bytes(),
+        0o600,
+    )?;
     write_file(user, &layout.data.join("qsorm.conf"), s.as_bytes(), 0o600)
 }
 
