@@ -1,1 +1,37 @@
-//! qsorm repository.
+//! qsorm-repository: typed CRUD over any sea-orm entity, fast bulk writes, typed errors, and
+//! a Query Service profile that emits only what Query Service accepts.
+//!
+//! ```no_run
+//! # async fn demo<E: sea_orm::EntityTrait>(conn: &qsorm_connect::QsConnection) -> Result<(), qsorm_repository::RepoError> {
+//! use qsorm_repository::{Profile, Repo};
+//! use sea_orm::Condition;
+//!
+//! let repo = Repo::<E>::new(Profile::for_connection(conn));
+//! let n = repo.count(conn.db(), Condition::all()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! | profile | reads | writes |
+//! |---|---|---|
+//! | PostgreSQL | bind parameters; composites as `to_json(col)` | `json_populate_recordset` bulk path, UPDATE, DELETE, ON CONFLICT |
+//! | Query Service | inlined literals, pages under the 50,000-row cap | `INSERT INTO t SELECT ... UNION ALL ...`, `struct(...)`; update/delete/upsert refused before any round trip |
+
+mod bulk;
+pub mod error;
+mod exec;
+pub mod json_value;
+pub mod nested;
+pub mod profile;
+mod qs_insert;
+mod read;
+mod repo;
+mod rows;
+mod tx;
+mod write;
+
+pub use bulk::ConflictTarget;
+pub use error::{RepoError, classify_db_err};
+pub use profile::{Profile, QUERY_SERVICE_PAGE_CAP, Recorder, WireMode};
+pub use read::{KeysetPage, Page};
+pub use repo::Repo;
+pub use tx::transaction;

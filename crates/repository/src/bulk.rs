@@ -1,0 +1,250 @@
+//! Bulk writes: `insert_many` and `upsert_many` through `json_populate_recordset`, one JSON
+//! parameter per chunk (never limited by PostgreSQL's 65,535 bind parameters), all-or-nothing,
+//! with the offending row located when a constraint fails.
+
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, IdenStatic, QueryResult, TransactionSession,
+    TransactionTrait,
+};
+
+use crate::error::RepoError;
+use crate::json_value::to_pg_json;
+use crate::repo::{Repo, quote_ident};
+use crate::rows::{IndexedRow as Row, group_rows};
+use crate::write::json_statement;
+
+/// Which uniqueness an upsert resolves conflicts on.
+#[derive(Debug, Clone)]
+pub enum ConflictTarget<C> {
+    /// The primary key.
+    PrimaryKey,
+    /// A named unique constraint.
+    Constraint(String),
+    /// A set of columns carrying a unique index.
+    Columns(Vec<C>),
+}
+
+impl<E: EntityTrait> Repo<E> {
+    /// `INSERT INTO t (cols) SELECT cols FROM json_populate_recordset(NULL::t, $1::json)`.
+    fn insert_sql(
+        &self,
+        cols: &[E::Column],
+        conflict: Option<&ConflictTarget<E::Column>>,
+    ) -> String {
+        let names: Vec<String> = cols.iter().map(|c| quote_ident(c.as_str())).collect();
+        let list = names.join(", ");
+        let table = self.table_sql();
+        let mut sql = format!(
+            "INSERT INTO {table} ({list}) SELECT {list} FROM json_populate_recordset(NULL::{}, $1::json)",
+            table.replace('$', "$$")
+        );
+        if let Some(target) = conflict {
+            let keys: Vec<String> = match target {
+                ConflictTarget::PrimaryKey => Self::key_columns()
+                    .iter()
+                    .map(|c| c.as_str().to_owned())
+                    .collect(),
+                ConflictTarget::Columns(cs) => cs.iter().map(|c| c.as_str().to_owned()).collect(),
+                ConflictTarget::Constraint(_) => Self::key_columns()
+                    .iter()
+                    .map(|c| c.as_str().to_owned())
+                    .collect(),
+            };
+            match target {
+                ConflictTarget::Constraint(name) => {
+                    sql.push_str(&format!(" ON CONFLICT ON CONSTRAINT {}", quote_ident(name)))
+                }
+                _ => sql.push_str(&format!(
+                    " ON CONFLICT ({})",
+                    keys.iter()
+                        .map(|k| quote_ident(k))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }
+            let mut updates: Vec<String> = cols
+                .iter()
+                .filter(|c| !keys.iter().any(|k| k == c.as_str()))
+                .map(|c| format!("{0} = EXCLUDED.{0}", quote_ident(c.as_str())))
+                .collect();
+            if updates.is_empty() {
+                // Nothing besides the key: a no-op update keeps RETURNING rows.
+                let first = quote_ident(cols.first().map(|c| c.as_str()).unwrap_or_default());
+                updates.push(format!("{first} = EXCLUDED.{first}"));
+            }
+            sql.push_str(&format!(" DO UPDATE SET {}", updates.join(", ")));
+        }
+        sql
+    }
+
+    fn rows_json(cols: &[E::Column], rows: &[Row]) -> String {
+        let docs: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(_, values)| {
+                serde_json::Value::Object(
+                    cols.iter()
+                        .zip(values)
+                        .map(|(c, v)| (c.as_str().to_owned(), to_pg_json(v)))
+                        .collect(),
+                )
+            })
+            .collect();
+        serde_json::Value::Array(docs).to_string()
+    }
+
+    async fn run_chunk<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        sql: &str,
+        cols: &[E::Column],
+        rows: &[Row],
+        returning: bool,
+    ) -> Result<Vec<QueryResult>, RepoError> {
+        let mut stmt = json_statement(&self.profile, sql, Self::rows_json(cols, rows));
+        if returning {
+            stmt.sql.push_str(&self.returning_sql());
+            self.profile.rows(db, stmt).await
+        } else {
+            self.profile.exec(db, stmt).await.map(|_| Vec::new())
+        }
+    }
+
+    /// Finds the first row of a failing chunk that violates a constraint (given the rows
+    /// before it), by halving inside savepoints. Everything is rolled back by the caller.
+    async fn locate_bad_row<T: ConnectionTrait + TransactionTrait>(
+        &self,
+        tx: &T,
+        sql: &str,
+        cols: &[E::Column],
+        mut rows: &[Row],
+    ) -> Option<usize> {
+        while rows.len() > 1 {
+            let (left, right) = rows.split_at(rows.len() / 2);
+            let sp = tx.begin().await.ok()?;
+            match self.run_chunk(&sp, sql, cols, left, false).await {
+                Ok(_) => {
+                    sp.commit().await.ok()?;
+                    rows = right;
+                }
+                Err(_) => {
+                    sp.rollback().await.ok()?;
+                    rows = left;
+                }
+            }
+        }
+        rows.first().map(|(i, _)| *i)
+    }
+
+    /// Runs grouped chunks in one transaction; all or nothing.
+    async fn write_batch<C, A>(
+        &self,
+        db: &C,
+        models: &[A],
+        conflict: Option<&ConflictTarget<E::Column>>,
+        returning: bool,
+    ) -> Result<(u64, Vec<QueryResult>), RepoError>
+    where
+        C: ConnectionTrait + TransactionTrait,
+        A: ActiveModelTrait<Entity = E>,
+    {
+        let groups = group_rows(models)?;
+        let tx = db.begin().await.map_err(|e| self.profile.classify(e))?;
+        let mut returned = Vec::new();
+        let mut written = 0u64;
+        for (cols, rows) in &groups.groups {
+            let sql = self.insert_sql(cols, conflict);
+            for chunk in rows.chunks(self.profile.bulk_chunk) {
+                let sp = tx.begin().await.map_err(|e| self.profile.classify(e))?;
+                match self.run_chunk(&sp, &sql, cols, chunk, returning).await {
+                    Ok(rows) => {
+                        sp.commit().await.map_err(|e| self.profile.classify(e))?;
+                        written += u64::try_from(chunk.len()).unwrap_or(u64::MAX);
+                        returned.extend(rows);
+                    }
+                    Err(err) => {
+                        let _ = sp.rollback().await;
+                        let err = if err.is_constraint_violation() {
+                            match self.locate_bad_row(&tx, &sql, cols, chunk).await {
+                                Some(i) => err.with_row(i),
+                                None => err,
+                            }
+                        } else {
+                            err
+                        };
+                        let _ = tx.rollback().await;
+                        return Err(err);
+                    }
+                }
+            }
+        }
+        tx.commit().await.map_err(|e| self.profile.classify(e))?;
+        Ok((written, returned))
+    }
+
+    pub(crate) async fn insert_returning<C, A>(
+        &self,
+        db: &C,
+        models: &[A],
+    ) -> Result<Vec<E::Model>, RepoError>
+    where
+        C: ConnectionTrait + TransactionTrait,
+        A: ActiveModelTrait<Entity = E>,
+    {
+        let (_, rows) = self.write_batch(db, models, None, true).await?;
+        self.decode_all(&rows)
+    }
+
+    /// Inserts any number of rows in one transaction (all or nothing) and returns how many.
+    /// A constraint error names the constraint and the row's index in the batch.
+    /// On Query Service: `INSERT INTO t SELECT ... UNION ALL SELECT ...` chunks.
+    pub async fn insert_many<C, A>(&self, db: &C, models: Vec<A>) -> Result<u64, RepoError>
+    where
+        C: ConnectionTrait + TransactionTrait,
+        A: ActiveModelTrait<Entity = E>,
+    {
+        if models.is_empty() {
+            return Ok(0);
+        }
+        if self.profile.flavor.is_query_service() {
+            return self.insert_many_query_service(db, &models).await;
+        }
+        Ok(self.write_batch(db, &models, None, false).await?.0)
+    }
+
+    /// Inserts a row, or updates it when it conflicts on `target`; returns the stored row.
+    pub async fn upsert<C, A>(
+        &self,
+        db: &C,
+        model: A,
+        target: ConflictTarget<E::Column>,
+    ) -> Result<E::Model, RepoError>
+    where
+        C: ConnectionTrait + TransactionTrait,
+        A: ActiveModelTrait<Entity = E>,
+    {
+        self.refuse_on_query_service("upsert")?;
+        let (_, rows) = self.write_batch(db, &[model], Some(&target), true).await?;
+        let row = rows
+            .first()
+            .ok_or_else(|| RepoError::Other("upsert returned no row".into()))?;
+        self.decode(row)
+    }
+
+    /// Upserts any number of rows in one transaction; returns how many were written.
+    pub async fn upsert_many<C, A>(
+        &self,
+        db: &C,
+        models: Vec<A>,
+        target: ConflictTarget<E::Column>,
+    ) -> Result<u64, RepoError>
+    where
+        C: ConnectionTrait + TransactionTrait,
+        A: ActiveModelTrait<Entity = E>,
+    {
+        self.refuse_on_query_service("upsert_many")?;
+        if models.is_empty() {
+            return Ok(0);
+        }
+        Ok(self.write_batch(db, &models, Some(&target), false).await?.0)
+    }
+}

@@ -1,0 +1,59 @@
+//! Running sea-query statements under a profile: bind or inline, recorded, errors classified.
+
+use sea_orm::sea_query::{PostgresQueryBuilder, QueryStatementWriter};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
+
+use crate::error::{RepoError, classify_db_err};
+use crate::profile::{Profile, WireMode};
+
+impl Profile {
+    /// Renders a statement for this profile.
+    pub(crate) fn statement<S: QueryStatementWriter>(&self, stmt: &S) -> Statement {
+        match self.wire {
+            WireMode::Bind => {
+                let (sql, values) = stmt.build(PostgresQueryBuilder);
+                Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+            }
+            WireMode::Inline => {
+                Statement::from_string(DbBackend::Postgres, stmt.to_string(PostgresQueryBuilder))
+            }
+        }
+    }
+
+    pub(crate) fn classify(&self, err: sea_orm::DbErr) -> RepoError {
+        classify_db_err(err, self.ctx.as_ref())
+    }
+
+    fn record(&self, stmt: &Statement) {
+        if let Some(r) = &self.recorder {
+            r.push(&stmt.sql);
+        }
+    }
+
+    /// Runs a statement that returns rows.
+    pub(crate) async fn rows<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        stmt: Statement,
+    ) -> Result<Vec<QueryResult>, RepoError> {
+        self.record(&stmt);
+        db.query_all_raw(stmt).await.map_err(|e| self.classify(e))
+    }
+
+    /// Runs a statement for its effect; returns the affected row count. Inline statements go
+    /// over the simple query protocol.
+    pub(crate) async fn exec<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        stmt: Statement,
+    ) -> Result<u64, RepoError> {
+        self.record(&stmt);
+        let result = match (&self.wire, &stmt.values) {
+            (WireMode::Inline, None) => db.execute_unprepared(&stmt.sql).await,
+            _ => db.execute_raw(stmt).await,
+        };
+        result
+            .map(|r| r.rows_affected())
+            .map_err(|e| self.classify(e))
+    }
+}

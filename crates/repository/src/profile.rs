@@ -1,0 +1,121 @@
+//! The dialect profile a repository writes for, and how statements travel on the wire.
+
+use std::sync::{Arc, Mutex};
+
+use qsorm_connect::{ErrorContext, Flavor, QsConnection};
+
+/// How statements are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireMode {
+    /// Values travel as bind parameters (extended protocol). PostgreSQL default.
+    Bind,
+    /// Values are inlined as escaped literals (sea-query's PostgreSQL renderer). Writes run
+    /// over the simple query protocol (like psql and psycopg2), reads through the unnamed
+    /// statement with no parameters. Query Service default.
+    Inline,
+}
+
+/// Rows per round trip when reading from Query Service: under its 50,000-row client cap.
+pub const QUERY_SERVICE_PAGE_CAP: u64 = 50_000;
+
+/// A list every emitted SQL statement is appended to (for audits and tests).
+#[derive(Debug, Clone, Default)]
+pub struct Recorder(Arc<Mutex<Vec<String>>>);
+
+impl Recorder {
+    /// A new, empty recorder.
+    pub fn new() -> Recorder {
+        Recorder::default()
+    }
+
+    pub(crate) fn push(&self, sql: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(sql.to_owned());
+    }
+
+    /// The statements recorded so far, oldest first.
+    pub fn statements(&self) -> Vec<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// What the repository may emit and how.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub(crate) flavor: Flavor,
+    pub(crate) wire: WireMode,
+    pub(crate) recorder: Option<Recorder>,
+    pub(crate) ctx: Option<ErrorContext>,
+    pub(crate) bulk_chunk: usize,
+}
+
+impl Profile {
+    /// Full PostgreSQL: bind parameters, every operation.
+    pub fn postgres() -> Profile {
+        Profile {
+            flavor: Flavor::Postgres,
+            wire: WireMode::Bind,
+            recorder: None,
+            ctx: None,
+            bulk_chunk: 20_000,
+        }
+    }
+
+    /// Query Service: only what its documented grammar accepts (`INSERT INTO t SELECT ...`,
+    /// no UPDATE/DELETE/ON CONFLICT), inlined literals, pages under the row cap.
+    pub fn query_service() -> Profile {
+        Profile {
+            flavor: Flavor::QueryService,
+            wire: WireMode::Inline,
+            ..Profile::postgres()
+        }
+    }
+
+    /// The profile matching a connection's flavor, with its error context.
+    pub fn for_connection(conn: &QsConnection) -> Profile {
+        let mut p = match conn.flavor() {
+            Flavor::QueryService => Profile::query_service(),
+            Flavor::Postgres => Profile::postgres(),
+        };
+        p.ctx = Some(conn.error_context());
+        p
+    }
+
+    /// Overrides the wire mode (e.g. inlined literals on PostgreSQL behind a pooler).
+    pub fn with_wire(mut self, wire: WireMode) -> Profile {
+        self.wire = wire;
+        self
+    }
+
+    /// Records every emitted statement.
+    pub fn with_recorder(mut self, recorder: Recorder) -> Profile {
+        self.recorder = Some(recorder);
+        self
+    }
+
+    /// Rows per statement in `insert_many` (default 20,000).
+    pub fn with_bulk_chunk(mut self, rows: usize) -> Profile {
+        self.bulk_chunk = rows.max(1);
+        self
+    }
+
+    /// The flavor.
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
+    /// The wire mode.
+    pub fn wire(&self) -> WireMode {
+        self.wire
+    }
+
+    /// Largest page a read may ask for in one statement.
+    pub fn page_cap(&self) -> u64 {
+        match self.flavor {
+            Flavor::QueryService => QUERY_SERVICE_PAGE_CAP,
+            Flavor::Postgres => u64::MAX,
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! `Repo<E>`: typed CRUD over any sea-orm entity, on a pool or inside a transaction.
+
+use std::marker::PhantomData;
+
+use sea_orm::sea_query::{Alias, Expr, PostgresQueryBuilder, Query};
+use sea_orm::{
+    EntityTrait, FromQueryResult, IdenStatic, Iterable, PrimaryKeyToColumn, QueryResult,
+    QuerySelect, Select,
+};
+
+use crate::error::RepoError;
+use crate::nested::read_expr;
+use crate::profile::Profile;
+
+/// Typed CRUD for entity `E` under a [`Profile`]. Calls take any sea-orm `ConnectionTrait`
+/// (a `DatabaseConnection` or a `DatabaseTransaction`).
+#[derive(Debug, Clone)]
+pub struct Repo<E: EntityTrait> {
+    pub(crate) profile: Profile,
+    _entity: PhantomData<fn() -> E>,
+}
+
+impl<E: EntityTrait> Repo<E> {
+    /// A repository writing for `profile`.
+    pub fn new(profile: Profile) -> Repo<E> {
+        Repo {
+            profile,
+            _entity: PhantomData,
+        }
+    }
+
+    /// The profile in use.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The table name, for messages.
+    pub(crate) fn table_name(&self) -> String {
+        let e = E::default();
+        match e.schema_name() {
+            Some(s) => format!("{s}.{}", e.table_name()),
+            None => e.table_name().to_owned(),
+        }
+    }
+
+    /// `"schema"."table"` as it appears in SQL.
+    pub(crate) fn table_sql(&self) -> String {
+        let e = E::default();
+        let t = quote_ident(e.table_name());
+        match e.schema_name() {
+            Some(s) => format!("{}.{t}", quote_ident(s)),
+            None => t,
+        }
+    }
+
+    /// A select of every column, composites read as JSON on PostgreSQL.
+    pub fn select(&self) -> Select<E> {
+        let mut sel = E::find().select_only();
+        for c in E::Column::iter() {
+            sel = if self.profile.flavor.is_query_service() {
+                sel.column(c)
+            } else {
+                sel.expr_as(read_expr::<E>(c), c.as_str())
+            };
+        }
+        sel
+    }
+
+    /// `RETURNING` list matching [`Repo::select`].
+    pub(crate) fn returning_sql(&self) -> String {
+        let mut q = Query::select();
+        for c in E::Column::iter() {
+            q.expr_as(read_expr::<E>(c), Alias::new(c.as_str()));
+        }
+        let sql = q.to_string(PostgresQueryBuilder);
+        format!(" RETURNING {}", sql.trim_start_matches("SELECT "))
+    }
+
+    /// Primary-key columns.
+    pub(crate) fn key_columns() -> Vec<E::Column> {
+        E::PrimaryKey::iter().map(|k| k.into_column()).collect()
+    }
+
+    pub(crate) fn decode(&self, row: &QueryResult) -> Result<E::Model, RepoError> {
+        E::Model::from_query_result(row, "").map_err(|e| RepoError::Decode {
+            entity: self.table_name(),
+            reason: e.to_string(),
+        })
+    }
+
+    pub(crate) fn decode_all(&self, rows: &[QueryResult]) -> Result<Vec<E::Model>, RepoError> {
+        rows.iter().map(|r| self.decode(r)).collect()
+    }
+}
+
+/// Quotes an identifier for PostgreSQL.
+pub(crate) fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A column reference as a sea-query expression.
+pub(crate) fn col<E: EntityTrait>(c: E::Column) -> Expr {
+    Expr::col((E::default(), c))
+}

@@ -1,0 +1,38 @@
+//! `transaction(|tx| ...)`: commit on `Ok`, roll back on `Err` and on panic.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+
+use futures_util::FutureExt;
+use sea_orm::{TransactionSession, TransactionTrait};
+
+use crate::error::{RepoError, classify_db_err};
+
+/// Runs `work` in a transaction: committed when it returns `Ok`, rolled back when it returns
+/// `Err` or panics (the panic then continues). Works on a pool or, as a savepoint, inside
+/// another transaction.
+pub async fn transaction<C, T, F>(db: &C, work: F) -> Result<T, RepoError>
+where
+    C: TransactionTrait,
+    F: for<'t> FnOnce(
+        &'t C::Transaction,
+    ) -> Pin<Box<dyn Future<Output = Result<T, RepoError>> + Send + 't>>,
+{
+    let tx = db.begin().await.map_err(|e| classify_db_err(e, None))?;
+    let outcome = AssertUnwindSafe(work(&tx)).catch_unwind().await;
+    match outcome {
+        Ok(Ok(value)) => {
+            tx.commit().await.map_err(|e| classify_db_err(e, None))?;
+            Ok(value)
+        }
+        Ok(Err(err)) => {
+            tx.rollback().await.map_err(|e| classify_db_err(e, None))?;
+            Err(err)
+        }
+        Err(panic) => {
+            let _ = tx.rollback().await;
+            std::panic::resume_unwind(panic)
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Single-row and filtered writes: insert, update, update_many, delete, delete_many.
+
+use sea_orm::sea_query::{Condition, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, PrimaryKeyTrait,
+    Statement, TransactionTrait, TryIntoModel,
+};
+
+use crate::error::RepoError;
+use crate::nested::write_expr;
+use crate::read::key_condition;
+use crate::repo::{Repo, col};
+use crate::rows::set_values;
+
+impl<E: EntityTrait> Repo<E> {
+    pub(crate) fn refuse_on_query_service(&self, operation: &'static str) -> Result<(), RepoError> {
+        if self.profile.flavor.is_query_service() {
+            return Err(RepoError::Unsupported {
+                operation,
+                flavor: self.profile.flavor,
+            });
+        }
+        Ok(())
+    }
+
+    /// Inserts one row and returns it as stored (defaults and identities filled in).
+    /// On Query Service: `INSERT INTO t SELECT ...` (it has no `VALUES` and no `RETURNING`),
+    /// returning the model built from the given values.
+    pub async fn insert<C, A>(&self, db: &C, model: A) -> Result<E::Model, RepoError>
+    where
+        C: ConnectionTrait + TransactionTrait,
+        A: ActiveModelTrait<Entity = E> + TryIntoModel<E::Model> + Send,
+    {
+        if self.profile.flavor.is_query_service() {
+            self.insert_many(db, vec![model.clone()]).await?;
+            return model.try_into_model().map_err(|e| {
+                RepoError::InvalidInput(format!(
+                    "on Query Service insert needs every column set to return the model: {e}"
+                ))
+            });
+        }
+        let mut rows = self.insert_returning(db, &[model]).await?;
+        rows.pop()
+            .ok_or_else(|| RepoError::Other("INSERT ... RETURNING returned no row".into()))
+    }
+
+    /// Updates the row identified by the model's primary key with the fields it sets, and
+    /// returns the row as stored. [`RepoError::NotFound`] when no row has that key.
+    pub async fn update<C, A>(&self, db: &C, model: A) -> Result<E::Model, RepoError>
+    where
+        C: ConnectionTrait,
+        A: ActiveModelTrait<Entity = E> + Send,
+    {
+        self.refuse_on_query_service("update")?;
+        let keys = Self::key_columns();
+        let all = set_values(&model);
+        let mut cond = Condition::all();
+        let mut shown = Vec::new();
+        for k in &keys {
+            let v = all
+                .iter()
+                .find(|(c, _)| c.as_str() == k.as_str())
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| {
+                    RepoError::InvalidInput(format!(
+                        "update needs the primary key column `{}` set",
+                        k.as_str()
+                    ))
+                })?;
+            shown.push(format!("{v:?}"));
+            cond = cond.add(col::<E>(*k).eq(v));
+        }
+        let changes: Vec<_> = all
+            .into_iter()
+            .filter(|(c, _)| !keys.iter().any(|k| k.as_str() == c.as_str()))
+            .collect();
+        if changes.is_empty() {
+            return Err(RepoError::InvalidInput(
+                "update sets no column besides the key".into(),
+            ));
+        }
+        let mut q = Query::update();
+        q.table(E::default()).cond_where(cond);
+        for (c, v) in changes {
+            q.value(c, write_expr(&c, v));
+        }
+        let mut stmt = self.profile.statement(&q);
+        stmt.sql.push_str(&self.returning_sql());
+        let rows = self.profile.rows(db, stmt).await?;
+        match rows.first() {
+            Some(row) => self.decode(row),
+            None => Err(RepoError::NotFound {
+                entity: self.table_name(),
+                key: shown.join(", "),
+            }),
+        }
+    }
+
+    /// Sets the fields `set` sets on every row matching `filter`; returns the number of rows.
+    pub async fn update_many<C, A>(
+        &self,
+        db: &C,
+        filter: Condition,
+        set: A,
+    ) -> Result<u64, RepoError>
+    where
+        C: ConnectionTrait,
+        A: ActiveModelTrait<Entity = E> + Send,
+    {
+        self.refuse_on_query_service("update_many")?;
+        let changes = set_values(&set);
+        if changes.is_empty() {
+            return Err(RepoError::InvalidInput("update_many sets no column".into()));
+        }
+        let mut q = Query::update();
+        q.table(E::default()).cond_where(filter);
+        for (c, v) in changes {
+            q.value(c, write_expr(&c, v));
+        }
+        let stmt = self.profile.statement(&q);
+        self.profile.exec(db, stmt).await
+    }
+
+    /// Deletes the row with this key; returns whether a row was deleted.
+    pub async fn delete<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        key: <E::PrimaryKey as PrimaryKeyTrait>::ValueType,
+    ) -> Result<bool, RepoError> {
+        self.refuse_on_query_service("delete")?;
+        Ok(self.delete_where(db, key_condition::<E>(key)).await? > 0)
+    }
+
+    /// Deletes every row matching `filter`; returns the number of rows.
+    pub async fn delete_many<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        filter: Condition,
+    ) -> Result<u64, RepoError> {
+        self.refuse_on_query_service("delete_many")?;
+        self.delete_where(db, filter).await
+    }
+
+    async fn delete_where<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        filter: Condition,
+    ) -> Result<u64, RepoError> {
+        let mut q = Query::delete();
+        q.from_table(E::default()).cond_where(filter);
+        let stmt = self.profile.statement(&q);
+        self.profile.exec(db, stmt).await
+    }
+}
+
+/// A statement with one JSON parameter (inlined as a literal in inline mode).
+pub(crate) fn json_statement(profile: &crate::Profile, sql: &str, json: String) -> Statement {
+    match profile.wire {
+        crate::WireMode::Bind => Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            [sea_orm::Value::String(Some(json))],
+        ),
+        crate::WireMode::Inline => {
+            let literal = format!("'{}'", json.replace('\'', "''"));
+            Statement::from_string(DbBackend::Postgres, sql.replacen("$1", &literal, 1))
+        }
+    }
+}
