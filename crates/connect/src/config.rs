@@ -51,6 +51,9 @@ pub struct ConnConfig {
     pub min_connections: u32,
     /// Server flavor.
     pub flavor: Flavor,
+    /// Prepared statements cached per connection; 0 means only the unnamed statement is used
+    /// (the Query Service default, and what a pooler in transaction mode needs).
+    pub statement_cache: usize,
 }
 
 impl ConnConfig {
@@ -121,6 +124,20 @@ impl ConnConfig {
         }
         if let Some(app) = &self.application_name {
             url.push_str(&format!("&application_name={}", enc(app)));
+        }
+        if self.flavor != Flavor::detect(&self.host) {
+            url.push_str(&format!("&flavor={}", self.flavor));
+        }
+        let default_cache = if self.flavor.is_query_service() {
+            0
+        } else {
+            100
+        };
+        if self.statement_cache != default_cache {
+            url.push_str(&format!(
+                "&statement_cache_capacity={}",
+                self.statement_cache
+            ));
         }
         url
     }

@@ -32,16 +32,18 @@ impl std::fmt::Debug for QsConnection {
 
 /// The driver options for a configuration.
 ///
-/// On the Query Service flavor the statement cache is off (capacity 0): sqlx then uses the
-/// unnamed statement, so nothing relies on server-side named prepared statements surviving
-/// (Query Service does not document them, and poolers in transaction mode lose them).
+/// On the Query Service flavor the statement cache is off by default (capacity 0), so sqlx
+/// keeps no prepared statement around between queries. sqlx still prepares each bound query
+/// as a named statement in two synchronisation rounds, though: for Query Service (and any
+/// pooler in transaction mode) use [`QsConnection::simple`], which never does.
 fn driver_options(config: &ConnConfig) -> PgConnectOptions {
     let mut opts = PgConnectOptions::new_without_pgpass()
         .host(&config.host)
         .port(config.port)
         .username(&config.user)
         .database(&config.database)
-        .ssl_mode(config.effective_sslmode().to_sqlx());
+        .ssl_mode(config.effective_sslmode().to_sqlx())
+        .statement_cache_capacity(config.statement_cache);
     if let Some(pw) = &config.password {
         opts = opts.password(pw.expose());
     }
@@ -53,8 +55,8 @@ fn driver_options(config: &ConnConfig) -> PgConnectOptions {
     }
     match config.flavor {
         Flavor::QueryService => {
-            // Minimal startup packet; no reliance on named prepared statements.
-            opts = opts.statement_cache_capacity(0).extra_float_digits(None);
+            // Minimal startup packet.
+            opts = opts.extra_float_digits(None);
         }
         Flavor::Postgres => {
             if let Some(timeout) = config.statement_timeout {
@@ -89,6 +91,13 @@ impl QsConnection {
     /// The sea-orm connection (cheap to clone; shares the pool).
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The same pool as a sea-orm connection that runs every statement over the simple query
+    /// protocol with inlined literals (see [`crate::simple`]): what Query Service and poolers in
+    /// transaction mode need.
+    pub fn simple(&self) -> crate::SimpleConnection {
+        crate::SimpleConnection::new(self.pool.clone())
     }
 
     /// The underlying sqlx pool.

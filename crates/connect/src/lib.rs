@@ -29,6 +29,7 @@ pub mod flavor;
 pub mod params;
 pub mod parse;
 pub mod password;
+pub mod simple;
 pub mod ssl;
 
 pub use config::ConnConfig;
@@ -41,4 +42,5 @@ pub use parse::{
     parse_any, parse_credentials_json, parse_key_value, parse_psql_command, parse_url,
 };
 pub use password::Password;
+pub use simple::{SimpleConnection, SimpleTransaction};
 pub use ssl::SslMode;

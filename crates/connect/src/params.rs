@@ -38,6 +38,8 @@ pub struct ConnParams {
     pub min_connections: Option<u32>,
     /// Server flavor (detected from the host when absent).
     pub flavor: Option<Flavor>,
+    /// Prepared statements cached per connection (0: none, only the unnamed statement).
+    pub statement_cache: Option<usize>,
 }
 
 macro_rules! setters {
@@ -81,6 +83,8 @@ setters! {
     min_connections: u32 => std::convert::identity;
     /// Sets the flavor.
     flavor: Flavor => std::convert::identity;
+    /// Sets the prepared-statement cache size (0 for poolers in transaction mode).
+    statement_cache: usize => std::convert::identity;
 }
 
 impl ConnParams {
@@ -100,6 +104,7 @@ impl ConnParams {
             max_connections: self.max_connections.or(lower.max_connections),
             min_connections: self.min_connections.or(lower.min_connections),
             flavor: self.flavor.or(lower.flavor),
+            statement_cache: self.statement_cache.or(lower.statement_cache),
         }
     }
 
@@ -187,6 +192,8 @@ impl ConnParams {
             max_connections,
             min_connections,
             flavor,
+            // Query Service: no named prepared statements (see QsConnection).
+            statement_cache: self.statement_cache.unwrap_or(if qs { 0 } else { 100 }),
         })
     }
 }

@@ -272,6 +272,12 @@ fn apply_key(params: &mut ConnParams, key: &str, value: &str) -> Result<(), Conn
         "sslrootcert" | "ssl-root-cert" => params.sslrootcert = Some(PathBuf::from(value)),
         "application_name" => params.application_name = Some(value.to_owned()),
         "connect_timeout" => params.connect_timeout = Some(parse_secs(key, value)?),
+        "statement_cache_capacity" | "statement-cache-capacity" => {
+            params.statement_cache =
+                Some(value.trim().parse::<usize>().map_err(|_| {
+                    ConnectError::invalid(key, format!("`{value}` is not a number"))
+                })?)
+        }
         "flavor" => {
             params.flavor = Some(
                 value
@@ -284,7 +290,7 @@ fn apply_key(params: &mut ConnParams, key: &str, value: &str) -> Result<(), Conn
         other => {
             return Err(ConnectError::invalid(
                 other,
-                "unknown connection option (known: host, port, dbname, user, password, sslmode, sslrootcert, application_name, connect_timeout, flavor)",
+                "unknown connection option (known: host, port, dbname, user, password, sslmode, sslrootcert, application_name, connect_timeout, statement_cache_capacity, flavor)",
             ));
         }
     }

@@ -40,6 +40,20 @@ impl Profile {
         db.query_all_raw(stmt).await.map_err(|e| self.classify(e))
     }
 
+    /// Runs `SET auto_to_json = true; <select>` as one simple-protocol message (one round
+    /// trip, one implicit transaction), so nested fields come back as JSON without relying on
+    /// session state surviving between transactions. Needs a simple-protocol connection
+    /// (`QsConnection::simple()`).
+    pub(crate) async fn rows_as_json<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        select_sql: &str,
+    ) -> Result<Vec<QueryResult>, RepoError> {
+        let sql = format!("SET auto_to_json = true; {select_sql}");
+        self.rows(db, Statement::from_string(DbBackend::Postgres, sql))
+            .await
+    }
+
     /// Runs a statement for its effect; returns the affected row count. Inline statements go
     /// over the simple query protocol.
     pub(crate) async fn exec<C: ConnectionTrait>(

@@ -15,6 +15,10 @@
 //! |---|---|---|
 //! | PostgreSQL | bind parameters; composites as `to_json(col)` | `json_populate_recordset` bulk path, UPDATE, DELETE, ON CONFLICT |
 //! | Query Service | inlined literals, pages under the 50,000-row cap | `INSERT INTO t SELECT ... UNION ALL ...`, `struct(...)`; update/delete/upsert refused before any round trip |
+//!
+//! [`qs_script`]: typed Query Service scripts (CTAS, `INSERT INTO ... SELECT`, views,
+//! primary-key metadata), rendered for Query Service or PostgreSQL, and their "down" (drop
+//! what the script created: Query Service has no data rollback).
 
 mod bulk;
 pub mod error;
@@ -23,6 +27,7 @@ pub mod json_value;
 pub mod nested;
 pub mod profile;
 mod qs_insert;
+pub mod qs_script;
 mod read;
 mod repo;
 mod rows;

@@ -9,9 +9,9 @@ use qsorm_connect::{ErrorContext, Flavor, QsConnection};
 pub enum WireMode {
     /// Values travel as bind parameters (extended protocol). PostgreSQL default.
     Bind,
-    /// Values are inlined as escaped literals (sea-query's PostgreSQL renderer). Writes run
-    /// over the simple query protocol (like psql and psycopg2), reads through the unnamed
-    /// statement with no parameters. Query Service default.
+    /// Values are inlined as escaped literals (sea-query's PostgreSQL renderer). Query Service
+    /// default. Pair it with `QsConnection::simple()` so every statement also travels over the
+    /// simple query protocol (like psql and psycopg2).
     Inline,
 }
 

@@ -59,6 +59,15 @@ pub(crate) fn json_literal(value: &serde_json::Value) -> String {
 
 fn value_literal(kind: &ColumnKind, value: &Value) -> String {
     match (kind, value) {
+        // Query Service builds arrays with the array(...) function.
+        (ColumnKind::Plain, Value::Array(_, Some(items))) => format!(
+            "array({})",
+            items
+                .iter()
+                .map(|v| value_literal(&ColumnKind::Plain, v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         (ColumnKind::Plain, v) => PostgresQueryBuilder.value_to_string(v),
         (_, Value::Json(Some(json))) => json_literal(json),
         (_, _) => "NULL".to_owned(),

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use crate::error::RepoError;
+use crate::nested::has_nested;
 use crate::profile::Profile;
 use crate::repo::{Repo, col};
 
@@ -49,7 +50,11 @@ impl<E: EntityTrait> Repo<E> {
         sel: Select<E>,
     ) -> Result<Vec<E::Model>, RepoError> {
         let stmt = self.profile.statement(sel.as_query());
-        let rows = self.profile.rows(db, stmt).await?;
+        let rows = if self.profile.flavor.is_query_service() && has_nested::<E>() {
+            self.profile.rows_as_json(db, &stmt.sql).await?
+        } else {
+            self.profile.rows(db, stmt).await?
+        };
         self.decode_all(&rows)
     }
 

@@ -506,3 +506,219 @@ async fn query_service_profile_refuses_before_any_round_trip() {
         "a refused call reached the server"
     );
 }
+
+#[tokio::test]
+async fn query_service_profile_emits_only_the_documented_subset() {
+    use qsorm_connect::Flavor;
+    let sb = support::sandbox();
+    let dbname = sb.fresh_database().await.expect("db");
+    let conn = qsorm_connect::cli::sandbox_connection(sb, &dbname, Some(Flavor::QueryService))
+        .expect("conn");
+    conn.db()
+        .execute_unprepared(include_str!("support/fixture.sql"))
+        .await
+        .expect("fixture");
+    let recorder = Recorder::new();
+    let profile = Profile::for_connection(&conn).with_recorder(recorder.clone());
+    assert_eq!(profile.flavor(), Flavor::QueryService);
+    let simple = conn.simple();
+    let db = &simple;
+
+    // Plain columns: the whole flow also runs on PostgreSQL.
+    let events: Repo<events::Entity> = Repo::new(profile.clone());
+    let event = |i: i32| events::ActiveModel {
+        id: Set(format!("e{i:05}")),
+        event_type: Set("view".into()),
+        n: Set(i),
+    };
+    let one = events.insert(db, event(0)).await.expect("insert");
+    assert_eq!(one.n, 0);
+    assert_eq!(
+        events
+            .insert_many(db, (1..1_201).map(event).collect())
+            .await
+            .expect("insert_many"),
+        1_200
+    );
+    assert_eq!(
+        events.count(db, Condition::all()).await.expect("count"),
+        1_201
+    );
+    assert!(
+        events
+            .exists(db, Condition::all().add(events::Column::N.eq(7)))
+            .await
+            .expect("exists")
+    );
+    assert_eq!(
+        events
+            .get_required(db, "e00007".to_owned())
+            .await
+            .expect("get")
+            .n,
+        7
+    );
+    assert!(
+        events
+            .get(db, "nope".to_owned())
+            .await
+            .expect("get")
+            .is_none()
+    );
+    assert_eq!(
+        events
+            .first(db, Condition::all())
+            .await
+            .expect("first")
+            .map(|e| e.n),
+        Some(0)
+    );
+    assert_eq!(
+        events
+            .find(db, Condition::all().add(events::Column::N.lt(10)))
+            .await
+            .expect("find")
+            .len(),
+        10
+    );
+    assert_eq!(
+        events
+            .page(db, Condition::all(), 1, 500)
+            .await
+            .expect("page")
+            .items
+            .len(),
+        500
+    );
+    let streamed: Vec<events::Model> = events
+        .stream(db, Condition::all(), 400)
+        .try_collect()
+        .await
+        .expect("stream");
+    assert_eq!(streamed.len(), 1_201);
+    let err = events
+        .page(db, Condition::all(), 0, 60_000)
+        .await
+        .expect_err("over the cap");
+    assert!(matches!(err, RepoError::InvalidInput(_)), "{err:?}");
+
+    // Nested columns: struct(...) literals and auto_to_json, which PostgreSQL rejects: the
+    // statements are captured as emitted.
+    let customers: Repo<customers::Entity> = Repo::new(profile);
+    let mut full = customer(1);
+    full.created_at =
+        Set(chrono::DateTime::parse_from_rfc3339("2026-01-02T03:04:05+00:00").expect("ts"));
+    let _ = customers.insert(db, full).await;
+    let _ = customers.get(db, 1).await;
+    let _ = customers.update(db, customer(1)).await;
+
+    let statements = recorder.statements();
+    assert!(statements.len() >= 12, "{statements:#?}");
+    assert!(
+        statements.iter().any(|s| s.contains("struct(")),
+        "{statements:#?}"
+    );
+    assert!(
+        statements
+            .iter()
+            .any(|s| s.starts_with("SET auto_to_json = true;"))
+    );
+    if std::env::var_os("QSORM_SHOW_SQL").is_some() {
+        eprintln!("{}", statements.join("\n"));
+    }
+    for sql in &statements {
+        support::qs_grammar::check(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
+        assert!(
+            !sql.contains('$'),
+            "a bind parameter in a Query Service statement: {sql}"
+        );
+    }
+}
+
+/// The CRUD flow through pgbouncer in transaction-pooling mode over the simple query protocol
+/// (`QsConnection::simple()`, what the Query Service flavor uses): no named prepared
+/// statements, no session state between transactions, several client connections sharing two
+/// server connections. (sqlx's own path prepares named statements even with the cache off and
+/// fails here with 42P05/26000.)
+#[tokio::test]
+async fn crud_flow_through_pgbouncer_in_transaction_mode() {
+    use qsorm_connect::{ConnParams, QsConnection, SslMode};
+    use qsorm_repository::WireMode;
+    let sb = support::sandbox();
+    let fixture = fixture_db().await;
+    let dbname = fixture.config().database;
+    let bouncer = support::pgbouncer::PgBouncer::start(sb);
+    let conn = QsConnection::new(
+        ConnParams::default()
+            .host("127.0.0.1")
+            .port(bouncer.port)
+            .database(&dbname)
+            .user(sb.superuser())
+            .sslmode(SslMode::Disable)
+            .statement_cache(0)
+            .max_connections(6)
+            .build()
+            .expect("config"),
+    );
+    for (round, wire) in [WireMode::Bind, WireMode::Inline].into_iter().enumerate() {
+        let base = i64::try_from(round).expect("round") * 1_000;
+        let repo: Repo<customers::Entity> =
+            Repo::new(Profile::for_connection(&conn).with_wire(wire));
+        let simple = conn.simple();
+        let db = &simple;
+        // Concurrent inserts and reads: transactions land on whichever server connection is free.
+        let mut tasks = Vec::new();
+        for i in 1..=12 {
+            let (repo, db) = (repo.clone(), db.clone());
+            tasks.push(tokio::spawn(async move {
+                let stored = repo.insert(&db, customer(base + i)).await?;
+                let back = repo.get_required(&db, base + i).await?;
+                assert_eq!(back, stored);
+                Ok::<_, RepoError>(())
+            }));
+        }
+        for t in tasks {
+            t.await
+                .expect("task")
+                .expect("insert/get through pgbouncer");
+        }
+        let mut change = customers::ActiveModel {
+            id: Set(base + 1),
+            ..Default::default()
+        };
+        change.tier = Set(Some(Tier::Gold));
+        assert_eq!(
+            repo.update(db, change).await.expect("update").tier,
+            Some(Tier::Gold)
+        );
+        let mut batch: Vec<_> = (100..600).map(|i| customer(base + i)).collect();
+        batch[250].score = Set(Some(dec("-5")));
+        let err = repo.insert_many(db, batch).await.expect_err("bad row");
+        assert!(
+            matches!(err, RepoError::CheckViolation { row: Some(250), .. }),
+            "{err:?}"
+        );
+        let err = transaction(db, |tx| {
+            let repo = repo.clone();
+            Box::pin(async move {
+                repo.insert(tx, customer(base + 900)).await?;
+                Err::<(), _>(RepoError::InvalidInput("roll back".into()))
+            })
+        })
+        .await
+        .expect_err("rolled back");
+        assert!(matches!(err, RepoError::InvalidInput(_)));
+        let range = Condition::all()
+            .add(customers::Column::Id.gt(base))
+            .add(customers::Column::Id.lt(base + 1_000));
+        assert_eq!(repo.count(db, range.clone()).await.expect("count"), 12);
+        let streamed: Vec<customers::Model> = repo
+            .stream(db, range.clone(), 5)
+            .try_collect()
+            .await
+            .expect("stream");
+        assert_eq!(streamed.len(), 12);
+        assert_eq!(repo.delete_many(db, range).await.expect("delete"), 12);
+    }
+    conn.close().await;
+}

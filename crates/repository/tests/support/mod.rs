@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod entities;
+pub mod pgbouncer;
+pub mod qs_grammar;
 
 use qsorm_connect::QsConnection;
 use qsorm_connect::cli::sandbox_connection;

@@ -1,0 +1,359 @@
+//! A sea-orm `ConnectionTrait` that speaks only the simple query protocol, like psql and
+//! psycopg2: bind values are inlined as escaped literals (sea-orm's PostgreSQL renderer) and
+//! every statement travels as one `Query` message.
+//!
+//! Why: sqlx prepares every bound statement as a *named* server-side statement, even with the
+//! statement cache off, and sends Parse/Describe and Bind/Execute in two synchronisation
+//! rounds. Query Service does not document the extended protocol, and a pooler in transaction
+//! mode hands the second round to another server connection. The simple protocol has neither
+//! problem: one message, one implicit transaction, no server-side state.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use futures_util::TryStreamExt;
+use sea_orm::{
+    AccessMode, ConnectionTrait, DbBackend, DbErr, ExecResult, IsolationLevel, QueryResult,
+    RuntimeErr, Statement, TransactionError, TransactionOptions, TransactionSession,
+    TransactionTrait,
+};
+use sqlx::pool::PoolConnection;
+use sqlx::{PgPool, Postgres};
+use tokio::sync::Mutex;
+
+fn db_err(e: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+/// The SQL of a statement with its values inlined.
+fn inline(stmt: &Statement) -> String {
+    stmt.to_string()
+}
+
+/// A pool that runs every statement over the simple query protocol.
+#[derive(Debug, Clone)]
+pub struct SimpleConnection {
+    pool: PgPool,
+}
+
+impl SimpleConnection {
+    /// Wraps a pool.
+    pub fn new(pool: PgPool) -> SimpleConnection {
+        SimpleConnection { pool }
+    }
+}
+
+async fn fetch<'c, E>(executor: E, sql: String) -> Result<Vec<QueryResult>, DbErr>
+where
+    E: sqlx::Executor<'c, Database = Postgres>,
+{
+    let rows: Vec<sqlx::postgres::PgRow> = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .fetch(executor)
+        .try_collect()
+        .await
+        .map_err(db_err)?;
+    Ok(rows.into_iter().map(QueryResult::from).collect())
+}
+
+async fn run<'c, E>(executor: E, sql: String) -> Result<ExecResult, DbErr>
+where
+    E: sqlx::Executor<'c, Database = Postgres>,
+{
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(executor)
+        .await
+        .map(ExecResult::from)
+        .map_err(db_err)
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for SimpleConnection {
+    fn get_database_backend(&self) -> DbBackend {
+        DbBackend::Postgres
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        run(&self.pool, inline(&stmt)).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        run(&self.pool, sql.to_owned()).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        Ok(fetch(&self.pool, inline(&stmt)).await?.into_iter().next())
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        fetch(&self.pool, inline(&stmt)).await
+    }
+}
+
+fn begin_sql(isolation: Option<IsolationLevel>, access: Option<AccessMode>) -> String {
+    let mut sql = "BEGIN".to_owned();
+    if let Some(level) = isolation {
+        sql.push_str(&format!(" ISOLATION LEVEL {level}"));
+    }
+    if let Some(mode) = access {
+        sql.push_str(&format!(" {mode}"));
+    }
+    sql
+}
+
+#[async_trait::async_trait]
+impl TransactionTrait for SimpleConnection {
+    type Transaction = SimpleTransaction;
+
+    async fn begin(&self) -> Result<SimpleTransaction, DbErr> {
+        self.begin_with_config(None, None).await
+    }
+
+    async fn begin_with_config(
+        &self,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<SimpleTransaction, DbErr> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        run(&mut *conn, begin_sql(isolation_level, access_mode)).await?;
+        Ok(SimpleTransaction {
+            conn: Arc::new(Mutex::new(Some(conn))),
+            depth: 0,
+            savepoints: Arc::new(AtomicU32::new(0)),
+            finished: false,
+        })
+    }
+
+    async fn begin_with_options(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<SimpleTransaction, DbErr> {
+        self.begin_with_config(options.isolation_level, options.access_mode)
+            .await
+    }
+
+    async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c SimpleTransaction,
+            )
+                -> std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        self.transaction_with_config(callback, None, None).await
+    }
+
+    async fn transaction_with_config<F, T, E>(
+        &self,
+        callback: F,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c SimpleTransaction,
+            )
+                -> std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        let tx = self
+            .begin_with_config(isolation_level, access_mode)
+            .await
+            .map_err(TransactionError::Connection)?;
+        tx.run(callback).await
+    }
+}
+
+/// A transaction (or, nested, a savepoint) on one pooled connection, simple protocol only.
+/// Dropped without `commit`/`rollback`, its connection is closed rather than returned to the
+/// pool, so the server rolls the work back.
+#[derive(Debug)]
+pub struct SimpleTransaction {
+    conn: Arc<Mutex<Option<PoolConnection<Postgres>>>>,
+    depth: u32,
+    savepoints: Arc<AtomicU32>,
+    finished: bool,
+}
+
+impl SimpleTransaction {
+    async fn with_conn<T, F>(&self, f: F) -> Result<T, DbErr>
+    where
+        F: for<'a> FnOnce(
+            &'a mut sqlx::PgConnection,
+        )
+            -> std::pin::Pin<Box<dyn Future<Output = Result<T, DbErr>> + Send + 'a>>,
+    {
+        let mut guard = self.conn.lock().await;
+        let conn = guard
+            .as_mut()
+            .ok_or_else(|| DbErr::Custom("the transaction is already finished".into()))?;
+        f(conn).await
+    }
+
+    fn savepoint_name(&self) -> String {
+        format!("qsorm_sp_{}", self.depth)
+    }
+
+    async fn finish(mut self, commit: bool) -> Result<(), DbErr> {
+        self.finished = true;
+        let sql = match (self.depth, commit) {
+            (0, true) => "COMMIT".to_owned(),
+            (0, false) => "ROLLBACK".to_owned(),
+            (_, true) => format!("RELEASE SAVEPOINT {}", self.savepoint_name()),
+            (_, false) => format!("ROLLBACK TO SAVEPOINT {}", self.savepoint_name()),
+        };
+        let result = self.with_conn(|c| Box::pin(run(c, sql))).await.map(|_| ());
+        if self.depth == 0 {
+            let mut guard = self.conn.lock().await;
+            if let Some(mut conn) = guard.take()
+                && result.is_err()
+            {
+                conn.close_on_drop();
+            }
+        }
+        result
+    }
+
+    async fn run<F, T, E>(self, callback: F) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c SimpleTransaction,
+            )
+                -> std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        let outcome = callback(&self).await;
+        match outcome {
+            Ok(value) => {
+                self.commit().await.map_err(TransactionError::Connection)?;
+                Ok(value)
+            }
+            Err(e) => {
+                self.rollback()
+                    .await
+                    .map_err(TransactionError::Connection)?;
+                Err(TransactionError::Transaction(e))
+            }
+        }
+    }
+}
+
+impl Drop for SimpleTransaction {
+    fn drop(&mut self) {
+        if !self.finished && self.depth == 0 {
+            // Unfinished: never hand a connection with an open transaction back to the pool.
+            if let Ok(mut guard) = self.conn.try_lock()
+                && let Some(mut conn) = guard.take()
+            {
+                conn.close_on_drop();
+            }
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl TransactionSession for SimpleTransaction {
+    async fn commit(self) -> Result<(), DbErr> {
+        self.finish(true).await
+    }
+
+    async fn rollback(self) -> Result<(), DbErr> {
+        self.finish(false).await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for SimpleTransaction {
+    fn get_database_backend(&self) -> DbBackend {
+        DbBackend::Postgres
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        let sql = inline(&stmt);
+        self.with_conn(|c| Box::pin(run(c, sql))).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        let sql = sql.to_owned();
+        self.with_conn(|c| Box::pin(run(c, sql))).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        Ok(self.query_all_raw(stmt).await?.into_iter().next())
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        let sql = inline(&stmt);
+        self.with_conn(|c| Box::pin(fetch(c, sql))).await
+    }
+}
+
+#[async_trait::async_trait]
+impl TransactionTrait for SimpleTransaction {
+    type Transaction = SimpleTransaction;
+
+    async fn begin(&self) -> Result<SimpleTransaction, DbErr> {
+        let depth = self.savepoints.fetch_add(1, Ordering::SeqCst) + 1;
+        let nested = SimpleTransaction {
+            conn: self.conn.clone(),
+            depth,
+            savepoints: self.savepoints.clone(),
+            finished: false,
+        };
+        let sql = format!("SAVEPOINT {}", nested.savepoint_name());
+        self.with_conn(|c| Box::pin(run(c, sql))).await?;
+        Ok(nested)
+    }
+
+    async fn begin_with_config(
+        &self,
+        _isolation_level: Option<IsolationLevel>,
+        _access_mode: Option<AccessMode>,
+    ) -> Result<SimpleTransaction, DbErr> {
+        self.begin().await
+    }
+
+    async fn begin_with_options(
+        &self,
+        _options: TransactionOptions,
+    ) -> Result<SimpleTransaction, DbErr> {
+        self.begin().await
+    }
+
+    async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c SimpleTransaction,
+            )
+                -> std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        let tx = self.begin().await.map_err(TransactionError::Connection)?;
+        tx.run(callback).await
+    }
+
+    async fn transaction_with_config<F, T, E>(
+        &self,
+        callback: F,
+        _isolation_level: Option<IsolationLevel>,
+        _access_mode: Option<AccessMode>,
+    ) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c SimpleTransaction,
+            )
+                -> std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        self.transaction(callback).await
+    }
+}
