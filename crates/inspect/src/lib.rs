@@ -1,1 +1,54 @@
-//! qsorm inspect.
+//! qsorm-inspect: schema reflection for PostgreSQL and Adobe Experience Platform
+//! Query Service, in a constant number of catalog queries.
+//!
+//! [`inspect`] reads every selected table, view and materialized view with its
+//! columns, keys, indexes, checks and the user types (enums, composites, domains) its
+//! columns use, nested to any depth, in five `pg_catalog` queries whatever the number
+//! of tables (eight statements on Query Service, which adds `SHOW TABLES`,
+//! `SHOW PRIMARY KEYS` and `SHOW FOREIGN KEYS`). [`table_names`] is the cheap listing.
+//! [`describe_text`] and [`tables_text`] render the results like psql's `\d` and `\dt`.
+//!
+//! ```no_run
+//! use qsorm_connect::Flavor;
+//! use qsorm_inspect::{InspectOptions, describe_text, inspect};
+//!
+//! # async fn run(conn: &sea_orm::DatabaseConnection) -> Result<(), qsorm_inspect::InspectError> {
+//! let opts = InspectOptions::all(Flavor::Postgres).with_schemas(["public"]);
+//! let schema = inspect(conn, &opts).await?;
+//! for warning in &schema.warnings {
+//!     eprintln!("warning: {warning}");
+//! }
+//! if let Some(orders) = schema.table("public", "orders") {
+//!     println!("{}", describe_text(orders, &schema));
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! The queries carry no bind parameters: the schema and table filters are inlined as
+//! escaped literals, so the same text can travel over the simple query protocol.
+//! The model is `serde`-serializable with a stable order (tables by schema and name,
+//! columns by ordinal, the rest by name), so its JSON can be compared and committed.
+
+mod describe;
+mod error;
+mod literal;
+mod model;
+mod options;
+mod queries;
+mod query_service;
+mod reflect;
+mod resolve;
+mod rows;
+mod text;
+mod types;
+
+pub use describe::{describe_text, tables_text};
+pub use error::InspectError;
+pub use literal::quote_literal;
+pub use model::{
+    Check, Column, FkAction, ForeignKey, Identity, Index, IndexColumn, PrimaryKey, Schema, Table,
+    TableKind, TableSummary, UniqueConstraint,
+};
+pub use options::InspectOptions;
+pub use reflect::{inspect, table_names};
+pub use types::{ColumnType, Field, UserType};

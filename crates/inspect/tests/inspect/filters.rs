@@ -1,0 +1,137 @@
+//! Filters, the Query Service flavor on PostgreSQL, and catalog queries the server rejects.
+
+use qsorm_connect::Flavor;
+use qsorm_inspect::{InspectError, InspectOptions, UserType, inspect, table_names};
+use sea_orm::Database;
+
+use crate::{FIXTURE, column, database_with, names, pairs, pg, sandbox, table};
+
+#[tokio::test]
+async fn filters_select_schemas_and_exact_table_names() {
+    let extra = "CREATE TABLE public.\"it's \\ odd\" (x int PRIMARY KEY);";
+    let (_db, conn) = database_with(&format!("{FIXTURE}\n{extra}")).await;
+
+    let eu = inspect(&conn, &pg().with_schemas(["Sales-EU"]))
+        .await
+        .expect("Sales-EU");
+    assert_eq!(eu.schemas, ["Sales-EU"]);
+    assert_eq!(
+        names(&eu),
+        pairs(&[
+            ("Sales-EU", "Product Catalog"),
+            ("Sales-EU", "line_counts"),
+            ("Sales-EU", "order-lines")
+        ])
+    );
+    let types: Vec<&str> = eu.types.iter().map(UserType::name).collect();
+    assert_eq!(
+        types,
+        ["Größe", "money_amount"],
+        "only the types these tables use"
+    );
+
+    let two = inspect(&conn, &pg().with_tables(["orders", "order-lines"]))
+        .await
+        .expect("two tables");
+    assert_eq!(
+        names(&two),
+        pairs(&[("Sales-EU", "order-lines"), ("public", "orders")])
+    );
+    let fk = table(&two, "public", "orders")
+        .foreign_key("orders_customer_fkey")
+        .expect("fk");
+    assert_eq!(
+        fk.ref_columns,
+        ["region", "customer_no"],
+        "referenced table outside the selection"
+    );
+
+    let odd = inspect(&conn, &pg().with_tables(["it's \\ odd"]))
+        .await
+        .expect("quote and backslash");
+    assert_eq!(names(&odd), pairs(&[("public", "it's \\ odd")]));
+    assert_eq!(odd.warnings, Vec::<String>::new());
+
+    let injection = pg().with_schemas(["public') OR ('1' = '1"]);
+    let none = inspect(&conn, &injection).await.expect("no match");
+    assert!(none.tables.is_empty() && none.schemas.is_empty() && none.warnings.is_empty());
+
+    let nul = inspect(&conn, &pg().with_tables(["a\0b"])).await;
+    assert!(matches!(nul, Err(InspectError::InvalidName { .. })));
+}
+
+#[tokio::test]
+async fn query_service_flavor_on_postgres_warns_for_each_show_statement() {
+    let (_db, conn) = database_with(FIXTURE).await;
+    let opts = InspectOptions::all(Flavor::QueryService).with_schemas(["public", "Sales-EU"]);
+    let schema = inspect(&conn, &opts).await.expect("inspect");
+    assert_eq!(schema.warnings.len(), 3, "{:#?}", schema.warnings);
+    for (warning, statement) in
+        schema
+            .warnings
+            .iter()
+            .zip(["show tables", "show primary keys", "show foreign keys"])
+    {
+        assert!(warning.contains(statement), "{warning}");
+    }
+    // Everything psql's catalog queries give is there; the newer columns are not asked for.
+    let all = table(&schema, "public", "all_types");
+    assert_eq!(all.columns.len(), 28);
+    assert_eq!(column(all, "id").identity, None);
+    assert!(!column(table(&schema, "public", "orders"), "order_id").is_serial);
+    assert_eq!(table(&schema, "public", "orders").foreign_keys.len(), 4);
+    assert_eq!(schema.types.len(), 9);
+    let listed = table_names(&conn, &opts)
+        .await
+        .expect("table_names tolerates SHOW TABLES failing");
+    assert!(
+        listed
+            .iter()
+            .any(|t| t.name == "all_types" && t.dataset_id.is_none())
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_catalog_query_degrades_to_a_warning() {
+    let sandbox = sandbox();
+    let (db, _superuser) = database_with(FIXTURE).await;
+    sandbox
+        .admin_execute(&db, "REVOKE SELECT ON pg_catalog.pg_index FROM PUBLIC")
+        .await
+        .expect("revoke");
+    let app = Database::connect(sandbox.app_url(&db))
+        .await
+        .expect("app connection");
+    let schema = inspect(&app, &pg())
+        .await
+        .expect("inspect without pg_index");
+    assert_eq!(schema.warnings.len(), 1, "{:#?}", schema.warnings);
+    assert!(
+        schema.warnings[0].contains("`indexes`")
+            && schema.warnings[0].contains("permission denied")
+    );
+    let orders = table(&schema, "public", "orders");
+    assert!(orders.indexes.is_empty());
+    assert_eq!(orders.columns.len(), 8);
+    assert_eq!(orders.foreign_keys.len(), 4);
+    assert_eq!(schema.types.len(), 9);
+
+    sandbox
+        .admin_execute(&db, "REVOKE SELECT ON pg_catalog.pg_class FROM PUBLIC")
+        .await
+        .expect("revoke");
+    let app = Database::connect(sandbox.app_url(&db))
+        .await
+        .expect("app connection");
+    let fatal = inspect(&app, &pg()).await;
+    assert!(
+        matches!(
+            fatal,
+            Err(InspectError::Catalog {
+                query: "relations",
+                ..
+            })
+        ),
+        "{fatal:?}"
+    );
+}
