@@ -25,7 +25,10 @@
 //! ```
 //!
 //! The queries carry no bind parameters: the schema and table filters are inlined as
-//! escaped literals, so the same text can travel over the simple query protocol.
+//! escaped literals, so the same text can travel over the simple query protocol. For
+//! Query Service, pass a [`qsorm_connect::SimpleConnection`], which sends every
+//! statement as one `Query` message (sea-orm's own connection uses Parse/Bind even
+//! without parameters); the rows decode the same in text and binary format.
 //! The model is `serde`-serializable with a stable order (tables by schema and name,
 //! columns by ordinal, the rest by name), so its JSON can be compared and committed.
 

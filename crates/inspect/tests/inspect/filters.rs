@@ -135,3 +135,39 @@ async fn a_rejected_catalog_query_degrades_to_a_warning() {
         "{fatal:?}"
     );
 }
+
+#[tokio::test]
+async fn simple_query_protocol_gives_the_same_schema() {
+    let (db, conn) = database_with(FIXTURE).await;
+    let extended = inspect(&conn, &pg()).await.expect("extended protocol");
+    let pool = sqlx::PgPool::connect(&sandbox().superuser_url(&db))
+        .await
+        .expect("pool");
+    let simple_conn = qsorm_connect::SimpleConnection::new(pool);
+    let simple = inspect(&simple_conn, &pg()).await.expect("simple protocol");
+    assert_eq!(simple.warnings, Vec::<String>::new());
+    assert_eq!(
+        simple, extended,
+        "text-format rows decode to the same model"
+    );
+    let listed = table_names(&simple_conn, &pg()).await.expect("listing");
+    assert_eq!(listed.len(), extended.tables.len());
+
+    let qs = InspectOptions::all(Flavor::QueryService).with_schemas(["public", "Sales-EU"]);
+    let as_query_service = inspect(&simple_conn, &qs)
+        .await
+        .expect("query-service flavor");
+    assert_eq!(
+        as_query_service.warnings.len(),
+        3,
+        "only the SHOW statements fail"
+    );
+    // No extension filter for Query Service: pg_stat_statements' views come along.
+    for t in &extended.tables {
+        assert!(
+            as_query_service.table(&t.schema, &t.name).is_some(),
+            "{}",
+            t.name
+        );
+    }
+}
