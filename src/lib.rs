@@ -5,9 +5,11 @@
 //! | module | crate | what |
 //! |---|---|---|
 //! | [`connect`] | `qsorm-connect` | settings from flags/env/.env/PSQL command/credentials JSON, lazy pool, typed errors |
+//! | [`repository`] | `qsorm-repository` | typed CRUD, bulk writes, typed errors, the Query Service profile |
 //! | [`sandbox`] | `qsorm-sandbox` | a throwaway local PostgreSQL for tools, examples and tests |
 //! | [`sea_orm`] | `sea-orm` | the ORM the generated entities use |
 
 pub use qsorm_connect as connect;
+pub use qsorm_repository as repository;
 pub use qsorm_sandbox as sandbox;
 pub use sea_orm;

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use crate::error::RepoError;
-use crate::json_value::to_pg_json;
+use crate::json_value::write_pg_json;
 use crate::repo::{Repo, quote_ident};
 use crate::rows::{IndexedRow as Row, group_rows};
 use crate::write::json_statement;
@@ -78,18 +78,29 @@ impl<E: EntityTrait> Repo<E> {
     }
 
     fn rows_json(cols: &[E::Column], rows: &[Row]) -> String {
-        let docs: Vec<serde_json::Value> = rows
+        let keys: Vec<String> = cols
             .iter()
-            .map(|(_, values)| {
-                serde_json::Value::Object(
-                    cols.iter()
-                        .zip(values)
-                        .map(|(c, v)| (c.as_str().to_owned(), to_pg_json(v)))
-                        .collect(),
-                )
-            })
+            .map(|c| serde_json::to_string(c.as_str()).unwrap_or_default())
             .collect();
-        serde_json::Value::Array(docs).to_string()
+        let mut out = String::with_capacity(rows.len() * 32 * cols.len().max(1) + 2);
+        out.push('[');
+        for (i, (_, values)) in rows.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('{');
+            for (j, (key, value)) in keys.iter().zip(values).enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                out.push_str(key);
+                out.push(':');
+                write_pg_json(value, &mut out);
+            }
+            out.push('}');
+        }
+        out.push(']');
+        out
     }
 
     async fn run_chunk<C: ConnectionTrait>(
