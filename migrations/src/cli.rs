@@ -1,0 +1,185 @@
+//! The `migrate` command line: parsing and dispatch (`src/main.rs` only calls [`main`]).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use qsorm_connect::cli::ConnectArgs;
+
+use crate::dry_run::render;
+use crate::error::{Direction, MigrateError};
+use crate::generate::{default_dir, generate};
+use crate::runner::{Event, Op, Outcome, Runner};
+use crate::sourced::SourcedMigrator;
+
+/// Statements longer than this are abbreviated in `--dry-run` output unless `--full-sql`.
+pub const DRY_RUN_LIMIT: usize = 2_000;
+
+/// Applies the qsorm sample dataset (web_events, profiles, orders, ...) to PostgreSQL.
+///
+/// Connects like every qsorm tool (flags > QS_* > DATABASE_URL > PG*; .env below the real
+/// environment); with nothing configured it uses the embedded sandbox database `qsorm`.
+/// Each migration runs in its own transaction; a run holds a PostgreSQL advisory lock, so
+/// concurrent runs apply each migration once.
+#[derive(Debug, Parser)]
+#[command(name = "migrate", version)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Print the SQL that would run and execute nothing (the history tables, and for `fresh`
+    /// the catalog, are still read with SELECTs).
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// With --dry-run: print long statements (the sample's INSERT batches) in full.
+    #[arg(long, global = true)]
+    pub full_sql: bool,
+    /// Connection flags shared with entity-gen.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations (all, or the next N).
+    Up {
+        /// How many.
+        #[arg(short = 'n', long = "num")]
+        num: Option<u32>,
+    },
+    /// Revert applied migrations (the last one, or the last N).
+    Down {
+        /// How many.
+        #[arg(short = 'n', long = "num", default_value_t = 1)]
+        num: u32,
+    },
+    /// List applied and pending migrations; flag applied ones whose source changed since.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Drop every table, view, sequence and type of the current schema, then apply all.
+    Fresh,
+    /// Revert all applied migrations, then apply all.
+    Refresh,
+    /// Revert all applied migrations and drop the history tables.
+    Reset,
+    /// Write a new migration from the template and register it in src/lib.rs.
+    Generate {
+        /// The migration's name (`add_user_flags`); a timestamp is prepended.
+        name: String,
+        /// The crate's source directory (default: this crate's src/).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+fn print_event(event: &Event<'_>) {
+    match event {
+        Event::WaitingForLock => {
+            eprintln!("migrate: another migrate run holds the lock on this database; waiting")
+        }
+        Event::Started { direction, name } => eprintln!("migrate: {direction} {name}"),
+        Event::Finished {
+            direction,
+            name,
+            elapsed,
+        } => {
+            let done = match direction {
+                Direction::Up => "applied",
+                Direction::Down => "reverted",
+            };
+            eprintln!("migrate: {done} {name} in {} ms", elapsed.as_millis());
+        }
+        Event::Dropped { objects } => {
+            eprintln!("migrate: dropped {objects} objects from the current schema")
+        }
+        Event::ChecksumChanged { name } => eprintln!(
+            "migrate: warning: {name} was applied from a different source (see `migrate status`)"
+        ),
+    }
+}
+
+/// Parses the process arguments and runs with this crate's migrations.
+pub async fn main() -> Result<(), MigrateError> {
+    run::<crate::Migrator>(Cli::parse()).await
+}
+
+/// Runs a parsed command with the migrations of `M`.
+pub async fn run<M: SourcedMigrator>(cli: Cli) -> Result<(), MigrateError> {
+    if let Command::Generate { name, dir } = &cli.command {
+        let dir = dir.clone().unwrap_or_else(default_dir);
+        let path = generate(&dir, name, chrono::Utc::now())?;
+        println!(
+            "created {}\nregistered it in {}; rebuild to include it",
+            path.display(),
+            dir.join("lib.rs").display()
+        );
+        return Ok(());
+    }
+    let opened = cli.connect.open().await?;
+    let runner = Runner::of::<M>(&opened.conn).observe(print_event);
+    let result = dispatch(&cli, &runner).await;
+    opened.conn.close().await;
+    drop(opened);
+    result
+}
+
+async fn dispatch(cli: &Cli, runner: &Runner) -> Result<(), MigrateError> {
+    let op = match cli.command {
+        Command::Status { json } => {
+            if cli.dry_run {
+                eprintln!("migrate: --dry-run: status only reads (SELECT); nothing is written");
+            }
+            let report = runner.status().await?;
+            if json {
+                let text = serde_json::to_string_pretty(&report)
+                    .map_err(|e| MigrateError::Io(e.into()))?;
+                println!("{text}");
+            } else {
+                print!("{}", report.to_text());
+            }
+            return Ok(());
+        }
+        Command::Up { num } => Op::Up(num),
+        Command::Down { num } => Op::Down(Some(num)),
+        Command::Fresh => Op::Fresh,
+        Command::Refresh => Op::Refresh,
+        Command::Reset => Op::Reset,
+        Command::Generate { .. } => return Ok(()),
+    };
+    let started = Instant::now();
+    if cli.dry_run {
+        let outcome = runner.dry_run(op).await?;
+        let limit = (!cli.full_sql).then_some(DRY_RUN_LIMIT);
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for line in outcome.script.iter().flatten() {
+            writeln!(out, "{}", render(line, limit))?;
+        }
+        out.flush()?;
+        return Ok(());
+    }
+    let outcome = runner.run(op).await?;
+    println!("{}", summary(&outcome, started.elapsed().as_secs_f64()));
+    Ok(())
+}
+
+fn summary(o: &Outcome, secs: f64) -> String {
+    let mut parts = Vec::new();
+    if o.dropped > 0 {
+        parts.push(format!("dropped {} objects", o.dropped));
+    }
+    if !o.reverted.is_empty() {
+        parts.push(format!("reverted {}", o.reverted.len()));
+    }
+    if !o.applied.is_empty() {
+        parts.push(format!("applied {}", o.applied.len()));
+    }
+    if parts.is_empty() {
+        parts.push("nothing to do".to_owned());
+    }
+    format!("{} in {secs:.2} s", parts.join(", "))
+}
