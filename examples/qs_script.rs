@@ -1,0 +1,182 @@
+//! A Query Service "migration" script, run on the sandbox (or any configured server):
+//! CTAS a `daily_revenue` table from `web_events`, append more rows with
+//! `INSERT INTO ... SELECT`, create a view over it, and declare its primary key — then print
+//! what it did. Each run first runs the script's "down" (drop what it creates), so it can be
+//! repeated.
+//!
+//! ```text
+//! cargo run --example qs_script                  # sandbox: applies the sample migrations if missing
+//! cargo run --example qs_script -- --down        # only drop what the script creates
+//! cargo run --example qs_script -- --print --flavor query-service   # show the SQL, connect to nothing
+//! ```
+
+use std::time::Instant;
+
+use clap::Parser;
+use qsorm_connect::Flavor;
+use qsorm_connect::cli::ConnectArgs;
+use qsorm_repository::qs_script::{
+    QsScript, add_primary_key, create_table_as, create_view, insert_into_select, run,
+};
+use sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement};
+
+#[derive(Parser)]
+struct Args {
+    /// Only run the script's down (drop the view and the table it creates).
+    #[arg(long)]
+    down: bool,
+    /// Print the up and down SQL for --flavor (default query-service) and connect to nothing.
+    #[arg(long)]
+    print: bool,
+    #[command(flatten)]
+    connect: ConnectArgs,
+}
+
+/// Purchases split at this instant: the CTAS takes the events before, the INSERT the rest.
+const SPLIT: &str = "2025-03-16T00:00:00Z";
+
+/// A nested field: `("col")."a"."b"` on PostgreSQL, `col.a.b` on Query Service.
+fn nested(flavor: Flavor, column: &str, path: &[&str]) -> Expr {
+    match flavor {
+        Flavor::Postgres => {
+            let path: Vec<String> = path.iter().map(|p| format!("\"{p}\"")).collect();
+            Expr::cust(format!("(\"{column}\").{}", path.join(".")))
+        }
+        Flavor::QueryService => Expr::cust(format!("{column}.{}", path.join("."))),
+    }
+}
+
+/// Revenue per UTC day and currency of the purchases before (`before = true`) or from SPLIT.
+fn revenue(flavor: Flavor, before: bool) -> SelectStatement {
+    let day = Expr::cust(r#"CAST("timestamp" AS date)"#);
+    let currency = nested(flavor, "commerce", &["order", "currency_code"]);
+    let id = Expr::cust_with_exprs(
+        "CAST($1 AS varchar) || '/' || $2",
+        [day.clone(), currency.clone()],
+    );
+    let ts = Expr::col("timestamp");
+    Query::select()
+        .expr_as(id, "_id")
+        .expr_as(day, "day")
+        .expr_as(currency, "currency_code")
+        .expr_as(Func::count(Expr::col(Asterisk)), "purchases")
+        .expr_as(
+            Func::sum(nested(flavor, "commerce", &["order", "price_total"])),
+            "revenue",
+        )
+        .from("web_events")
+        .and_where(Expr::col("event_type").eq("commerce.purchases"))
+        .and_where(if before { ts.lt(SPLIT) } else { ts.gte(SPLIT) })
+        .add_group_by([Expr::cust("1"), Expr::cust("2"), Expr::cust("3")])
+        .to_owned()
+}
+
+fn script(flavor: Flavor) -> QsScript {
+    let usd = Query::select()
+        .columns(["day", "purchases", "revenue"])
+        .from("daily_revenue")
+        .and_where(Expr::col("currency_code").eq("USD"))
+        .to_owned();
+    QsScript::new()
+        .then(
+            create_table_as("daily_revenue", revenue(flavor, true))
+                .schema("Daily revenue")
+                .row_validation(false)
+                .flavor(flavor),
+        )
+        .then(insert_into_select("daily_revenue", revenue(flavor, false)))
+        .then(create_view("daily_revenue_usd", usd, true))
+        .then(add_primary_key(
+            "daily_revenue",
+            ["_id"],
+            "daily_revenue",
+            flavor,
+        ))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    if args.print {
+        let flavor = args.connect.flavor.unwrap_or(Flavor::QueryService);
+        let s = script(flavor);
+        println!("-- up ({flavor})");
+        for stmt in s.statements() {
+            println!("{};", stmt.to_sql());
+        }
+        println!("-- down: drop what up created (no data rollback on Query Service)");
+        for stmt in s.down_statements() {
+            println!("{};", stmt.to_sql());
+        }
+        return Ok(());
+    }
+
+    let opened = args.connect.open().await?;
+    let conn = &opened.conn;
+    let flavor = conn.flavor();
+    println!("connected to {} ({flavor})", conn.config().redacted_url());
+    if flavor == Flavor::Postgres {
+        let present = conn
+            .simple_query("SELECT to_regclass('web_events') IS NOT NULL AS present")
+            .await?;
+        let present: bool = match present.first() {
+            Some(row) => row.try_get("", "present")?,
+            None => false,
+        };
+        if !present {
+            println!("web_events is missing: applying the sample migrations first");
+            let outcome = qsorm_migrations::Runner::of::<qsorm_migrations::Migrator>(conn)
+                .run(qsorm_migrations::Op::Up(None))
+                .await?;
+            println!("applied {} migrations", outcome.applied.len());
+        }
+    }
+
+    let s = script(flavor);
+    println!("-- down (start clean)");
+    for stmt in s.down_statements() {
+        run(stmt.as_ref(), conn.db()).await?;
+        println!("ok: {}", stmt.to_sql());
+    }
+    if args.down {
+        conn.close().await;
+        return Ok(());
+    }
+    println!("-- up");
+    for stmt in s.statements() {
+        let started = Instant::now();
+        run(stmt.as_ref(), conn.db()).await?;
+        println!(
+            "ok ({} ms): {}",
+            started.elapsed().as_millis(),
+            stmt.to_sql()
+        );
+    }
+
+    let rows = conn
+        .simple_query(
+            "SELECT count(*)::bigint AS n, count(DISTINCT day)::bigint AS days, \
+             sum(purchases)::bigint AS purchases FROM daily_revenue",
+        )
+        .await?;
+    if let Some(row) = rows.first() {
+        let n: i64 = row.try_get("", "n")?;
+        let days: i64 = row.try_get("", "days")?;
+        let purchases: i64 = row.try_get("", "purchases")?;
+        println!("daily_revenue: {n} rows over {days} days, {purchases} purchases");
+    }
+    let rows = conn
+        .simple_query(
+            "SELECT day::text AS day, purchases::bigint AS purchases, revenue::text AS revenue \
+             FROM daily_revenue_usd ORDER BY day LIMIT 3",
+        )
+        .await?;
+    for row in rows {
+        let day: String = row.try_get("", "day")?;
+        let purchases: i64 = row.try_get("", "purchases")?;
+        let revenue: String = row.try_get("", "revenue")?;
+        println!("daily_revenue_usd: {day}  {purchases:>3} purchases  {revenue:>10} USD");
+    }
+    conn.close().await;
+    Ok(())
+}
