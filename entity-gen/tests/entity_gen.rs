@@ -1,31 +1,10 @@
-//! The `entity-gen` binary against a real sandbox PostgreSQL.
+//! The `entity-gen` binary and library against a real sandbox PostgreSQL: connection info,
+//! table listings, entity generation snapshots (`tests/cases/<case>/schema.sql`), `check`,
+//! the generated code compiled and round-tripped, and the committed `qsorm-entity` models.
 
-use std::process::{Command, Output};
+mod support;
 
-use qsorm_sandbox::Sandbox;
-
-fn sandbox() -> &'static Sandbox {
-    Sandbox::shared().expect("sandbox starts")
-}
-
-/// Runs `entity-gen` with a clean environment (no QS_*, PG*, DATABASE_URL, no .env).
-fn entity_gen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_entity-gen"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .args(["--env-file", "/nonexistent/.env"])
-        .args(args)
-        .output()
-        .expect("entity-gen runs")
-}
-
-fn app_url(sb: &Sandbox, db: &str) -> String {
-    qsorm_connect::cli::sandbox_connection(sb, db, None)
-        .expect("config")
-        .config()
-        .url_with_password()
-}
+use support::{app_url, entity_gen, sandbox};
 
 #[tokio::test]
 async fn conninfo_reports_the_connection_and_hides_the_password() {
@@ -104,5 +83,284 @@ fn a_bad_setting_is_named_and_nothing_leaks() {
     assert!(
         stderr.contains("not supported by Experience Platform"),
         "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn generated_entities_match_the_snapshots() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for name in support::case_names() {
+        let case = support::Case::load(&name);
+        let generated = support::generate_case(&case, &tmp.path().join(&name)).await;
+        insta::assert_snapshot!(name.as_str(), generated.snapshot_text());
+    }
+}
+
+#[tokio::test]
+async fn generated_code_compiles_and_round_trips_every_mapped_type() {
+    let names = support::case_names();
+    let krate = support::compile::CompileCrate::create(&names);
+    let mut urls = std::collections::BTreeMap::new();
+    for name in &names {
+        let case = support::Case::load(name);
+        let generated = support::generate_case(&case, &krate.case_dir(name)).await;
+        urls.insert(name.clone(), sandbox().superuser_url(&generated.db));
+    }
+    let (binary, took) = krate.build();
+    eprintln!("compile check: cargo build took {took:?}");
+    let run = std::process::Command::new(binary)
+        .args([&urls["types"], &urls["composites"]])
+        .output()
+        .expect("compile-check binary runs");
+    assert!(
+        run.status.success(),
+        "round trips failed:\n{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+const SMALL_SCHEMA: &str = "
+    CREATE SCHEMA crm;
+    CREATE TABLE crm.customers (id integer PRIMARY KEY, name text NOT NULL);
+    COMMENT ON TABLE crm.customers IS 'People who buy';
+    CREATE TABLE orders (
+        id integer PRIMARY KEY,
+        customer_id integer REFERENCES crm.customers (id),
+        total numeric(10,2)
+    );
+    CREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 100;
+";
+
+#[tokio::test]
+async fn tables_lists_relations_with_kind_column_count_and_comment() {
+    let (_db, url) = support::database_with(SMALL_SCHEMA).await;
+    let text = support::success(&entity_gen(&["--url", &url, "tables"]));
+    assert!(text.starts_with("List of relations\n"), "{text}");
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+            .split('|')
+            .map(str::trim)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        line("customers"),
+        ["crm", "customers", "table", "2", "People who buy"]
+    );
+    assert_eq!(
+        line("big_orders"),
+        ["public", "big_orders", "view", "2", ""]
+    );
+    assert!(text.contains("(3 rows)"), "{text}");
+
+    let json = support::success(&entity_gen(&[
+        "--url", &url, "tables", "--schema", "crm", "--json",
+    ]));
+    let list: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{json}");
+    assert_eq!(list[0]["name"], "customers");
+    assert_eq!(list[0]["kind"], "table");
+    assert_eq!(list[0]["column_count"], 2);
+    assert_eq!(list[0]["comment"], "People who buy");
+}
+
+#[tokio::test]
+async fn describe_shows_columns_keys_and_references_like_psql() {
+    let (_db, url) = support::database_with(SMALL_SCHEMA).await;
+    let text = support::success(&entity_gen(&["--url", &url, "describe", "crm.customers"]));
+    for expected in [
+        "Table \"crm.customers\"",
+        "not null",
+        "\"customers_pkey\" PRIMARY KEY",
+        "Referenced by:",
+        "TABLE public.orders CONSTRAINT \"orders_customer_id_fkey\"",
+        "Comment: People who buy",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+    }
+    let json = support::success(&entity_gen(&[
+        "--url", &url, "describe", "orders", "--json",
+    ]));
+    let table: qsorm_inspect::Table = serde_json::from_str(&json).expect("the Table model");
+    assert_eq!(table.name, "orders");
+    assert_eq!(table.columns.len(), 3);
+    assert_eq!(table.foreign_keys[0].ref_table, "customers");
+
+    let out = entity_gen(&["--url", &url, "describe", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no table or view named `nope`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn tables_and_describe_work_on_the_sandbox_with_nothing_configured() {
+    let out = entity_gen(&["tables", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("embedded sandbox"), "{stderr}");
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(list.is_array());
+
+    // `describe` reaches the sandbox database too (which tables it holds depends on
+    // what ran there: a name no migration creates gives the not-found error).
+    let out = entity_gen(&["describe", "entity_gen_no_such_table"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("embedded sandbox"), "{stderr}");
+    assert!(
+        stderr.contains("no table or view named `entity_gen_no_such_table`"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn tables_without_primary_key_follow_the_key_rule() {
+    let case = support::Case::load("no_pk");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let generated = support::generate_case(&case, tmp.path()).await;
+    let file = |name: &str| {
+        generated
+            .files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    // --primary-key: the given columns, writable.
+    let keyed = file("events_keyed.rs");
+    assert!(
+        keyed.contains("pub const READ_ONLY: bool = false;"),
+        "{keyed}"
+    );
+    assert_eq!(keyed.matches("primary_key").count(), 2, "{keyed}");
+    assert!(keyed.contains("as given with `--primary-key`"), "{keyed}");
+    // `_id`: the XDM record id, writable.
+    let with_id = file("events_with_id.rs");
+    assert!(
+        with_id.contains("pub const READ_ONLY: bool = false;"),
+        "{with_id}"
+    );
+    assert!(with_id.contains("primary_key,"), "{with_id}");
+    assert!(with_id.contains("column_name = \"_id\","), "{with_id}");
+    assert!(
+        with_id.contains("keyed by the XDM record id `_id`"),
+        "{with_id}"
+    );
+    // Neither: the first column, read-only, and a warning.
+    let loose = file("events_loose.rs");
+    assert!(
+        loose.contains("pub const READ_ONLY: bool = true;"),
+        "{loose}"
+    );
+    assert!(
+        loose.contains("keyed by its first column `seen_at`"),
+        "{loose}"
+    );
+    assert!(
+        generated
+            .warnings
+            .iter()
+            .any(|w| w.contains("public.events_loose has no primary key")),
+        "{:?}",
+        generated.warnings
+    );
+    // No columns at all: no entity, a warning.
+    assert!(
+        !generated
+            .files
+            .iter()
+            .any(|(n, _)| n == "nothing_at_all.rs")
+    );
+    assert!(
+        generated
+            .warnings
+            .iter()
+            .any(|w| w.contains("nothing_at_all: no columns"))
+    );
+
+    // A --primary-key column that does not exist is an error naming the columns.
+    let out_dir = tmp.path().join("bad");
+    let out = entity_gen(&[
+        "--url",
+        &generated.url,
+        "generate",
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+        "--primary-key",
+        "events_loose=nope",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "--primary-key public.events_loose: no column `nope` (columns: seen_at, what)"
+        ),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn check_passes_on_fresh_output_and_summarises_what_changed() {
+    let case = support::Case::load("views");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let generated = support::generate_case(&case, tmp.path()).await;
+    let dir = tmp.path().to_str().expect("utf-8").to_owned();
+    let mut args = vec!["--url", &generated.url, "check", "--out", &dir];
+    args.extend(case.args.iter().map(String::as_str));
+    let ok = entity_gen(&args);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    // Generating again changes nothing, byte for byte.
+    let mut again = vec!["--url", &generated.url, "generate", "--out", &dir];
+    again.extend(case.args.iter().map(String::as_str));
+    let out = entity_gen(&again);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("0 created, 0 updated"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(support::read_dir_sorted(tmp.path()), generated.files);
+
+    support::sandbox()
+        .admin_execute(
+            &generated.db,
+            "DROP MATERIALIZED VIEW page_totals;
+             ALTER TABLE page_views ADD COLUMN referrer text;
+             ALTER TABLE page_views ALTER COLUMN amount TYPE bigint;
+             CREATE TABLE sessions (id uuid PRIMARY KEY);",
+        )
+        .await
+        .expect("alter");
+    let drift = entity_gen(&args);
+    assert_eq!(drift.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&drift.stdout);
+    for expected in [
+        "added:   sessions.rs",
+        "removed: page_totals.rs",
+        "changed: page_views.rs (public.page_views)",
+        "column referrer added",
+        "column amount changed: Option<Decimal> -> Option<i64>",
+        "changed: mod.rs",
+        "changed: prelude.rs",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing `{expected}` in:\n{stdout}"
+        );
+    }
+    assert!(
+        String::from_utf8_lossy(&drift.stderr).contains("differs from the live schema"),
+        "{}",
+        String::from_utf8_lossy(&drift.stderr)
     );
 }
