@@ -83,7 +83,7 @@ struct GenArgs {
     /// An extra attribute for every Model without `#[]` (repeatable), e.g. `serde(rename_all = "camelCase")`.
     #[arg(long = "extra-attr")]
     extra_attributes: Vec<String>,
-    /// The key of a table (or view) without primary key: TABLE=COL[,COL] (repeatable).
+    /// The key of a table (or view) without primary key: TABLE=COL or TABLE=COL1,COL2 (repeatable).
     #[arg(long = "primary-key")]
     primary_keys: Vec<PrimaryKeyOverride>,
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use crate::codegen::{CodegenError, Generated, HEADER};
 
-/// What [`write`] did.
+/// What [`write()`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteSummary {
     /// Files created.

@@ -364,3 +364,56 @@ async fn check_passes_on_fresh_output_and_summarises_what_changed() {
         String::from_utf8_lossy(&drift.stderr)
     );
 }
+
+/// The arguments that produced `crates/entity/src/entities` from the migrated sample
+/// dataset (`crates/entity/src/lib.rs` documents the same command).
+const SAMPLE_ENTITY_ARGS: &[&str] = &[
+    "--exclude",
+    "seaql_migrations,qsorm_migration_checksums",
+    "--primary-key",
+    "daily_page_views=day,page_name",
+];
+
+/// `crates/entity/src/entities` is what `entity-gen` generates from a database migrated
+/// with `qsorm_migrations::Migrator`, so the committed models cannot drift from the
+/// migrations. `ENTITY_GEN_BLESS=1` regenerates them instead of checking.
+#[tokio::test]
+async fn committed_sample_entities_match_the_migrations() {
+    let sb = sandbox();
+    let db = sb.fresh_database().await.expect("fresh database");
+    let conn = qsorm_connect::cli::sandbox_connection(sb, &db, None).expect("connection");
+    qsorm_migrations::Runner::of::<qsorm_migrations::Migrator>(&conn)
+        .run(qsorm_migrations::Op::Up(None))
+        .await
+        .expect("migrations apply");
+    conn.close().await;
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root");
+    let dir = workspace.join("crates/entity/src/entities");
+    let dir = dir.to_str().expect("utf-8 path");
+    let url = app_url(sb, &db);
+    let bless = std::env::var_os("ENTITY_GEN_BLESS").is_some();
+    let mut args = vec![
+        "--url",
+        &url,
+        if bless { "generate" } else { "check" },
+        "--out",
+        dir,
+    ];
+    args.extend(SAMPLE_ENTITY_ARGS);
+    let out = entity_gen(&args);
+    assert!(
+        out.status.success(),
+        "crates/entity/src/entities is out of date (regenerate: see crates/entity/src/lib.rs, \
+         or run this test with ENTITY_GEN_BLESS=1):\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lib = std::fs::read_to_string(workspace.join("crates/entity/src/lib.rs")).expect("lib.rs");
+    let documented = SAMPLE_ENTITY_ARGS.join(" ");
+    assert!(
+        lib.contains(&documented),
+        "crates/entity/src/lib.rs must document the arguments `{documented}`"
+    );
+}
