@@ -1,5 +1,6 @@
-//! Quickstart: connect (the configured server, or the embedded sandbox when nothing is
-//! configured) and print what the connection is.
+//! Quickstart: Adobe's SQLAlchemy guide, in Rust. Connect (the configured server, or the
+//! embedded sandbox with the sample dataset when nothing is configured), list the tables the
+//! way `inspect(engine).get_table_names()` does, then read typed rows.
 //!
 //! ```text
 //! cargo run --example quickstart
@@ -7,7 +8,13 @@
 //! ```
 
 use clap::Parser;
+use qsorm::connect::Flavor;
 use qsorm::connect::cli::ConnectArgs;
+use qsorm::repository::{Profile, Repo};
+use qsorm_entity::web_events;
+use qsorm_inspect::{InspectOptions, table_names, tables_text};
+use qsorm_migrations::{Migrator, Op, Runner};
+use sea_orm::Condition;
 
 #[derive(Parser)]
 struct Args {
@@ -18,17 +25,31 @@ struct Args {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    // create_engine(...): lazy, nothing is sent yet.
     let opened = args.connect.open().await?;
     let conn = &opened.conn;
-    println!("connecting to {}", conn.config().redacted_url());
-    let rows = conn
-        .simple_query("SELECT current_user AS who, current_database() AS db, version() AS version")
-        .await?;
-    for row in rows {
-        let who: String = row.try_get("", "who")?;
-        let db: String = row.try_get("", "db")?;
-        let version: String = row.try_get("", "version")?;
-        println!("connected as {who} to {db}: {version}");
+    println!("engine: {}", conn.config().redacted_url());
+    if opened.sandbox.is_some() {
+        let outcome = Runner::of::<Migrator>(conn).run(Op::Up(None)).await?;
+        if !outcome.applied.is_empty() {
+            println!(
+                "loaded the sample dataset ({} migrations)",
+                outcome.applied.len()
+            );
+        }
+    }
+    // inspect(engine).get_table_names(): one catalog query.
+    let simple = conn.simple();
+    let tables = table_names(&simple, &InspectOptions::all(conn.flavor())).await?;
+    print!("{}", tables_text(&tables));
+
+    if tables.iter().any(|t| t.name == "web_events") {
+        let events: Repo<web_events::Entity> = Repo::new(Profile::for_connection(conn));
+        let total = match conn.flavor() {
+            Flavor::QueryService => events.count(&simple, Condition::all()).await?,
+            Flavor::Postgres => events.count(conn.db(), Condition::all()).await?,
+        };
+        println!("web_events: {total} rows");
     }
     conn.close().await;
     Ok(())
