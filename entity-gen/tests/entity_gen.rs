@@ -113,7 +113,7 @@ async fn generated_code_compiles_and_round_trips_every_mapped_type() {
         .output()
         .expect("compile-check binary runs");
     assert!(
-        run.status.success(),
+        run.status.success() && String::from_utf8_lossy(&run.stdout).contains("round trips: ok"),
         "round trips failed:\n{}{}",
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
@@ -415,5 +415,95 @@ async fn committed_sample_entities_match_the_migrations() {
     assert!(
         lib.contains(&documented),
         "crates/entity/src/lib.rs must document the arguments `{documented}`"
+    );
+}
+
+/// 300 tables of 12 columns (most mapped types, a foreign key to the previous table,
+/// comments), like a mid-size Query Service sandbox.
+fn wide_schema(tables: usize) -> String {
+    let mut sql = String::from("CREATE TYPE status AS ENUM ('new', 'done');\n");
+    for i in 0..tables {
+        let fk = if i == 0 {
+            String::new()
+        } else {
+            format!(",\n    parent_id bigint REFERENCES t{:03} (id)", i - 1)
+        };
+        sql.push_str(&format!(
+            "CREATE TABLE t{i:03} (
+    id bigserial PRIMARY KEY,
+    name text NOT NULL,
+    code varchar(20),
+    amount numeric(12,2),
+    ratio double precision,
+    active boolean DEFAULT true,
+    payload jsonb,
+    tags text[],
+    created_at timestamptz NOT NULL DEFAULT now(),
+    day date,
+    state status{fk}
+);
+COMMENT ON TABLE t{i:03} IS 'Table number {i}';
+COMMENT ON COLUMN t{i:03}.amount IS 'An amount';
+"
+        ));
+    }
+    sql
+}
+
+/// The time to generate 300 tables, next to `sea-orm-cli generate entity` on the same
+/// database. Needs `SEA_ORM_CLI` (the path of a sea-orm-cli 2 binary); run it in release:
+/// `SEA_ORM_CLI=/path/to/sea-orm-cli cargo test --release -p qsorm-entity-gen --test entity_gen -- --ignored --nocapture three_hundred`.
+#[tokio::test]
+#[ignore = "benchmark: needs SEA_ORM_CLI, run in release"]
+async fn three_hundred_tables_against_sea_orm_cli() {
+    let sea_orm_cli = std::env::var("SEA_ORM_CLI").expect("SEA_ORM_CLI");
+    let (db, _url) = support::database_with(&wide_schema(300)).await;
+    let url = sandbox().superuser_url(&db);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for run in 0..5 {
+        let out = tmp.path().join(format!("eg{run}"));
+        let started = std::time::Instant::now();
+        support::success(&entity_gen(&[
+            "--url",
+            &url,
+            "generate",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]));
+        ours.push(started.elapsed().as_secs_f64());
+        assert_eq!(std::fs::read_dir(&out).expect("out").count(), 300 + 3);
+
+        let out = tmp.path().join(format!("so{run}"));
+        let started = std::time::Instant::now();
+        let so = std::process::Command::new(&sea_orm_cli)
+            .args([
+                "generate",
+                "entity",
+                "--entity-format",
+                "dense",
+                "-u",
+                &url,
+                "-o",
+            ])
+            .arg(&out)
+            .output()
+            .expect("sea-orm-cli runs");
+        theirs.push(started.elapsed().as_secs_f64());
+        assert!(
+            so.status.success(),
+            "{}",
+            String::from_utf8_lossy(&so.stderr)
+        );
+    }
+    let (ours, theirs) = (median(ours), median(theirs));
+    eprintln!(
+        "measured: 300 tables: entity-gen {ours:.2} s, sea-orm-cli {theirs:.2} s (median of 5, process included), ratio {:.1}x",
+        theirs / ours
     );
 }

@@ -1,16 +1,17 @@
 //! The compile check: every case's generated modules in one temporary crate under
-//! `target/tmp/`, built once with `cargo build --offline` into the workspace target
-//! directory (so sea-orm and the other dependencies are reused, not rebuilt), then run to
-//! round-trip rows through the generated entities.
+//! `target/tmp/`, built with one `cargo build --offline` into the workspace target
+//! directory (its dependencies are compiled there once and kept between runs; the crate
+//! itself builds incrementally), then run to round-trip rows through the generated
+//! entities.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The temporary crate's manifest. Path dependencies on the workspace crates keep the
-/// feature set of sea-orm (and so its compiled artifacts) the same as the workspace's.
+/// The temporary crate's manifest: what the generated code needs (sea-orm with the
+/// workspace's features, serde, serde_json) and what the round trips use.
 fn manifest(workspace: &Path) -> String {
-    let path = |p: &str| workspace.join(p).display().to_string();
+    let repository = workspace.join("crates/repository");
     format!(
         r#"[package]
 name = "entity-gen-compile-check"
@@ -22,10 +23,7 @@ publish = false
 [workspace]
 
 [dependencies]
-qsorm-repository = {{ path = "{repository}" }}
-qsorm-entity-gen = {{ path = "{entity_gen}" }}
-qsorm-migrations = {{ path = "{migrations}" }}
-qsorm-entity = {{ path = "{entity}" }}
+qsorm-repository = {{ path = "{}" }}
 sea-orm = {{ version = "2.0.4", default-features = false, features = ["sqlx-postgres", "runtime-tokio-rustls", "macros", "with-json", "with-chrono", "with-rust_decimal", "with-uuid", "postgres-array"] }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
@@ -34,10 +32,7 @@ chrono = {{ version = "0.4", default-features = false, features = ["clock", "ser
 rust_decimal = "1"
 uuid = {{ version = "1", features = ["serde"] }}
 "#,
-        repository = path("crates/repository"),
-        entity_gen = path("entity-gen"),
-        migrations = path("migrations"),
-        entity = path("crates/entity"),
+        repository.display()
     )
 }
 
@@ -49,31 +44,43 @@ pub struct CompileCrate {
 }
 
 impl CompileCrate {
-    /// A fresh crate directory (previous sources removed, build cache kept elsewhere).
+    /// The crate directory, its files written only where their content changes (so
+    /// that cargo sees unchanged sources as fresh), case directories of removed cases
+    /// deleted.
     pub fn create(cases: &[String]) -> CompileCrate {
         let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .expect("workspace root")
             .to_path_buf();
         let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("entity-gen-compile-check");
-        let _ = std::fs::remove_dir_all(root.join("src"));
         std::fs::create_dir_all(root.join("src/cases")).expect("crate dir");
-        std::fs::write(root.join("Cargo.toml"), manifest(&workspace)).expect("manifest");
+        if let Ok(entries) = std::fs::read_dir(root.join("src/cases")) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if entry.path().is_dir() && !cases.contains(&name) {
+                    std::fs::remove_dir_all(entry.path()).expect("remove stale case");
+                }
+            }
+        }
         // The workspace's lock file pins the same versions (cargo drops unused entries).
-        std::fs::copy(workspace.join("Cargo.lock"), root.join("Cargo.lock")).expect("lock file");
-        std::fs::write(root.join("src/main.rs"), include_str!("roundtrip_main.rs"))
-            .expect("main.rs");
-        std::fs::write(
-            root.join("src/lib.rs"),
-            "//! The generated modules of every entity-gen test case.\n\npub mod cases;\n",
-        )
-        .expect("lib.rs");
+        let lock = std::fs::read_to_string(workspace.join("Cargo.lock")).expect("lock file");
         let mods: String = cases.iter().map(|c| format!("pub mod {c};\n")).collect();
-        std::fs::write(
-            root.join("src/cases/mod.rs"),
-            format!("//! One module per case.\n\n{mods}"),
-        )
-        .expect("cases/mod.rs");
+        for (path, text) in [
+            ("Cargo.toml", manifest(&workspace)),
+            ("Cargo.lock", lock),
+            ("src/main.rs", include_str!("roundtrip_main.rs").to_owned()),
+            (
+                "src/lib.rs",
+                "//! The generated modules of every entity-gen test case.\n\npub mod cases;\n"
+                    .to_owned(),
+            ),
+            (
+                "src/cases/mod.rs",
+                format!("//! One module per case.\n\n{mods}"),
+            ),
+        ] {
+            write_if_changed(&root.join(path), &text);
+        }
         CompileCrate { root }
     }
 
@@ -90,7 +97,22 @@ impl CompileCrate {
             .expect("target dir")
             .to_path_buf();
         let started = Instant::now();
-        let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        // A fixed environment: the test process's variables (set by `cargo test`) would
+        // make build scripts such as ring's rerun, and differ from a manual build.
+        let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cmd.env_clear();
+        for var in [
+            "PATH",
+            "HOME",
+            "CARGO_HOME",
+            "RUSTUP_HOME",
+            "RUSTUP_TOOLCHAIN",
+        ] {
+            if let Some(value) = std::env::var_os(var) {
+                cmd.env(var, value);
+            }
+        }
+        let out = cmd
             .current_dir(&self.root)
             .env("CARGO_TARGET_DIR", &target)
             .args(["build", "--offline", "--quiet", "--message-format=short"])
@@ -109,5 +131,11 @@ impl CompileCrate {
             warnings.join("\n")
         );
         (target.join("debug/entity-gen-compile-check"), elapsed)
+    }
+}
+
+fn write_if_changed(path: &Path, text: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text).expect("write");
     }
 }
