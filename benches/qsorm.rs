@@ -182,7 +182,7 @@ async fn main() {
         Some(("raw COPY", raw_copy)),
     );
     line(
-        "qsorm insert_many (json_populate_recordset)",
+        "qsorm insert_many (UNNEST of text arrays)",
         qsorm_bulk,
         Some(("raw UNNEST", raw_unnest)),
     );

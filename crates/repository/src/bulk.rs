@@ -1,17 +1,19 @@
-//! Bulk writes: `insert_many` and `upsert_many` through `json_populate_recordset`, one JSON
-//! parameter per chunk (never limited by PostgreSQL's 65,535 bind parameters), all-or-nothing,
-//! with the offending row located when a constraint fails.
+//! Bulk writes: `insert_many` and `upsert_many` through `UNNEST` of one text-array literal per
+//! column (a chunk of any size takes as many parameters as the table has columns, never near
+//! PostgreSQL's 65,535), all-or-nothing, with the offending row located when a constraint
+//! fails.
 
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, IdenStatic, QueryResult, TransactionSession,
-    TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, QueryResult, Statement,
+    TransactionSession, TransactionTrait,
 };
 
 use crate::error::RepoError;
-use crate::json_value::write_pg_json;
+use crate::nested::unnest_expr;
+use crate::pg_text::{pg_text, push_array};
+use crate::profile::WireMode;
 use crate::repo::{Repo, quote_ident};
 use crate::rows::{IndexedRow as Row, group_rows};
-use crate::write::json_statement;
 
 /// Which uniqueness an upsert resolves conflicts on.
 #[derive(Debug, Clone)]
@@ -25,82 +27,79 @@ pub enum ConflictTarget<C> {
 }
 
 impl<E: EntityTrait> Repo<E> {
-    /// `INSERT INTO t (cols) SELECT cols FROM json_populate_recordset(NULL::t, $1::json)`.
+    /// `INSERT INTO t (cols) SELECT <casts> FROM UNNEST($1::text[], ...) AS u(...)`: one
+    /// text-array literal per column, cast by the server to the column's type (composites
+    /// through `json_populate_record`).
     fn insert_sql(
         &self,
         cols: &[E::Column],
         conflict: Option<&ConflictTarget<E::Column>>,
     ) -> String {
         let names: Vec<String> = cols.iter().map(|c| quote_ident(c.as_str())).collect();
-        let list = names.join(", ");
-        let table = self.table_sql();
+        let params: Vec<String> = (1..=cols.len()).map(|k| format!("${k}::text[]")).collect();
+        let aliases: Vec<String> = (1..=cols.len()).map(|k| format!("c{k}")).collect();
+        let exprs: Vec<String> = cols
+            .iter()
+            .zip(&aliases)
+            .map(|(c, a)| unnest_expr(c, &format!("u.{a}")))
+            .collect();
         let mut sql = format!(
-            "INSERT INTO {table} ({list}) SELECT {list} FROM json_populate_recordset(NULL::{}, $1::json)",
-            table.replace('$', "$$")
+            "INSERT INTO {} ({}) SELECT {} FROM UNNEST({}) AS u({})",
+            self.table_sql(),
+            names.join(", "),
+            exprs.join(", "),
+            params.join(", "),
+            aliases.join(", ")
         );
         if let Some(target) = conflict {
-            let keys: Vec<String> = match target {
-                ConflictTarget::PrimaryKey => Self::key_columns()
-                    .iter()
-                    .map(|c| c.as_str().to_owned())
-                    .collect(),
-                ConflictTarget::Columns(cs) => cs.iter().map(|c| c.as_str().to_owned()).collect(),
-                ConflictTarget::Constraint(_) => Self::key_columns()
-                    .iter()
-                    .map(|c| c.as_str().to_owned())
-                    .collect(),
-            };
-            match target {
-                ConflictTarget::Constraint(name) => {
-                    sql.push_str(&format!(" ON CONFLICT ON CONSTRAINT {}", quote_ident(name)))
-                }
-                _ => sql.push_str(&format!(
-                    " ON CONFLICT ({})",
-                    keys.iter()
-                        .map(|k| quote_ident(k))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            }
-            let mut updates: Vec<String> = cols
-                .iter()
-                .filter(|c| !keys.iter().any(|k| k == c.as_str()))
-                .map(|c| format!("{0} = EXCLUDED.{0}", quote_ident(c.as_str())))
-                .collect();
-            if updates.is_empty() {
-                // Nothing besides the key: a no-op update keeps RETURNING rows.
-                let first = quote_ident(cols.first().map(|c| c.as_str()).unwrap_or_default());
-                updates.push(format!("{first} = EXCLUDED.{first}"));
-            }
-            sql.push_str(&format!(" DO UPDATE SET {}", updates.join(", ")));
+            sql.push_str(&self.conflict_sql(cols, target));
         }
         sql
     }
 
-    fn rows_json(cols: &[E::Column], rows: &[Row]) -> String {
-        let keys: Vec<String> = cols
+    fn conflict_sql(&self, cols: &[E::Column], target: &ConflictTarget<E::Column>) -> String {
+        let keys: Vec<String> = match target {
+            ConflictTarget::Columns(cs) => cs.iter().map(|c| c.as_str().to_owned()).collect(),
+            ConflictTarget::PrimaryKey | ConflictTarget::Constraint(_) => Self::key_columns()
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
+        };
+        let mut sql = match target {
+            ConflictTarget::Constraint(name) => {
+                format!(" ON CONFLICT ON CONSTRAINT {}", quote_ident(name))
+            }
+            _ => format!(
+                " ON CONFLICT ({})",
+                keys.iter()
+                    .map(|k| quote_ident(k))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let mut updates: Vec<String> = cols
             .iter()
-            .map(|c| serde_json::to_string(c.as_str()).unwrap_or_default())
+            .filter(|c| !keys.iter().any(|k| k == c.as_str()))
+            .map(|c| format!("{0} = EXCLUDED.{0}", quote_ident(c.as_str())))
             .collect();
-        let mut out = String::with_capacity(rows.len() * 32 * cols.len().max(1) + 2);
-        out.push('[');
-        for (i, (_, values)) in rows.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push('{');
-            for (j, (key, value)) in keys.iter().zip(values).enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                out.push_str(key);
-                out.push(':');
-                write_pg_json(value, &mut out);
-            }
-            out.push('}');
+        if updates.is_empty() {
+            // Nothing besides the key: a no-op update keeps RETURNING rows.
+            let first = quote_ident(cols.first().map(|c| c.as_str()).unwrap_or_default());
+            updates.push(format!("{first} = EXCLUDED.{first}"));
         }
-        out.push(']');
-        out
+        sql.push_str(&format!(" DO UPDATE SET {}", updates.join(", ")));
+        sql
+    }
+
+    /// One text-array literal per column.
+    fn column_literals(cols: &[E::Column], rows: &[Row]) -> Vec<sea_orm::Value> {
+        (0..cols.len())
+            .map(|k| {
+                let mut out = String::with_capacity(rows.len() * 16);
+                push_array(rows.iter().map(|(_, values)| pg_text(&values[k])), &mut out);
+                sea_orm::Value::String(Some(out))
+            })
+            .collect()
     }
 
     async fn run_chunk<C: ConnectionTrait>(
@@ -111,7 +110,14 @@ impl<E: EntityTrait> Repo<E> {
         rows: &[Row],
         returning: bool,
     ) -> Result<Vec<QueryResult>, RepoError> {
-        let mut stmt = json_statement(&self.profile, sql, Self::rows_json(cols, rows));
+        let mut stmt = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            Self::column_literals(cols, rows),
+        );
+        if self.profile.wire == WireMode::Inline {
+            stmt = Statement::from_string(DbBackend::Postgres, stmt.to_string());
+        }
         if returning {
             stmt.sql.push_str(&self.returning_sql());
             self.profile.rows(db, stmt).await

@@ -13,7 +13,7 @@
 //!
 //! | profile | reads | writes |
 //! |---|---|---|
-//! | PostgreSQL | bind parameters; composites as `to_json(col)` | `json_populate_recordset` bulk path, UPDATE, DELETE, ON CONFLICT |
+//! | PostgreSQL | bind parameters; composites as `to_json(col)` | `UNNEST` bulk path (one text-array literal per column), UPDATE, DELETE, ON CONFLICT |
 //! | Query Service | inlined literals, pages under the 50,000-row cap | `INSERT INTO t SELECT ... UNION ALL ...`, `struct(...)`; update/delete/upsert refused before any round trip |
 //!
 //! [`qs_script`]: typed Query Service scripts (CTAS, `INSERT INTO ... SELECT`, views,
@@ -23,8 +23,8 @@
 mod bulk;
 pub mod error;
 mod exec;
-pub mod json_value;
 pub mod nested;
+pub mod pg_text;
 pub mod profile;
 mod qs_insert;
 pub mod qs_script;

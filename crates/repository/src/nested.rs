@@ -80,3 +80,26 @@ pub(crate) fn write_expr<C: ColumnTrait>(column: &C, value: Value) -> SimpleExpr
         ),
     }
 }
+
+/// The expression that turns `u.cK` (one element of a `text[]` literal) into a value of the
+/// column's type, for the bulk path.
+pub(crate) fn unnest_expr<C: ColumnTrait>(column: &C, element: &str) -> String {
+    use sea_orm::sea_query::{PostgresQueryBuilder, TableBuilder};
+    match column_kind(column) {
+        ColumnKind::Composite(ty) => format!("json_populate_record(NULL::{ty}, {element}::json)"),
+        ColumnKind::CompositeArray(ty) => format!(
+            "CASE WHEN {element} IS NULL THEN NULL ELSE ARRAY(SELECT json_populate_record(NULL::{ty}, e) \
+             FROM json_array_elements({element}::json) WITH ORDINALITY AS x(e, i) ORDER BY i) END"
+        ),
+        ColumnKind::Plain => match column.def().get_column_type() {
+            // Text goes in as text: an explicit cast to varchar(n) would truncate silently,
+            // the assignment raises an error instead.
+            ColumnType::String(_) | ColumnType::Char(_) | ColumnType::Text => element.to_owned(),
+            other => {
+                let mut ty = String::new();
+                PostgresQueryBuilder.prepare_column_type(other, &mut ty);
+                format!("{element}::{ty}")
+            }
+        },
+    }
+}

@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::{Condition, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, PrimaryKeyTrait,
-    Statement, TransactionTrait, TryIntoModel,
+    ActiveModelTrait, ConnectionTrait, EntityTrait, IdenStatic, PrimaryKeyTrait, TransactionTrait,
+    TryIntoModel,
 };
 
 use crate::error::RepoError;
@@ -150,20 +150,5 @@ impl<E: EntityTrait> Repo<E> {
         q.from_table(E::default()).cond_where(filter);
         let stmt = self.profile.statement(&q);
         self.profile.exec(db, stmt).await
-    }
-}
-
-/// A statement with one JSON parameter (inlined as a literal in inline mode).
-pub(crate) fn json_statement(profile: &crate::Profile, sql: &str, json: String) -> Statement {
-    match profile.wire {
-        crate::WireMode::Bind => Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            sql,
-            [sea_orm::Value::String(Some(json))],
-        ),
-        crate::WireMode::Inline => {
-            let literal = format!("'{}'", json.replace('\'', "''"));
-            Statement::from_string(DbBackend::Postgres, sql.replacen("$1", &literal, 1))
-        }
     }
 }

@@ -1,0 +1,135 @@
+//! Values in PostgreSQL's text input format, and array literals of them: the bulk path binds
+//! one `text[]` literal per column and lets the server cast it.
+
+use std::fmt::Write;
+
+use sea_orm::Value;
+use sea_orm::sea_query::OptionEnum;
+
+/// The value in PostgreSQL text input format, or `None` for NULL.
+pub fn pg_text(value: &Value) -> Option<String> {
+    fn show<T: std::fmt::Display>(v: &Option<T>) -> Option<String> {
+        v.as_ref().map(ToString::to_string)
+    }
+    fn float(v: Option<f64>) -> Option<String> {
+        v.map(|f| {
+            if f.is_nan() {
+                "NaN".to_owned()
+            } else if f.is_infinite() {
+                if f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
+            } else {
+                f.to_string()
+            }
+        })
+    }
+    match value {
+        Value::Bool(v) => v.map(|b| if b { "t" } else { "f" }.to_owned()),
+        Value::TinyInt(v) => show(v),
+        Value::SmallInt(v) => show(v),
+        Value::Int(v) => show(v),
+        Value::BigInt(v) => show(v),
+        Value::TinyUnsigned(v) => show(v),
+        Value::SmallUnsigned(v) => show(v),
+        Value::Unsigned(v) => show(v),
+        Value::BigUnsigned(v) => show(v),
+        Value::Float(v) => float(v.map(f64::from)),
+        Value::Double(v) => float(*v),
+        Value::String(v) => v.clone(),
+        Value::Char(v) => show(v),
+        Value::Enum(OptionEnum::Some(e)) => Some(e.value.to_string()),
+        Value::Enum(OptionEnum::None(_)) => None,
+        Value::Bytes(v) => v.as_ref().map(|b| {
+            let mut s = String::with_capacity(2 + 2 * b.len());
+            s.push_str("\\x");
+            for byte in b {
+                let _ = write!(s, "{byte:02x}");
+            }
+            s
+        }),
+        Value::Json(v) => v.as_ref().map(|j| j.to_string()),
+        Value::ChronoDate(v) => show(v),
+        Value::ChronoTime(v) => v.map(|t| t.format("%H:%M:%S%.f").to_string()),
+        Value::ChronoDateTime(v) => v.map(|d| d.format("%Y-%m-%d %H:%M:%S%.f").to_string()),
+        Value::ChronoDateTimeUtc(v) => v.map(|d| d.to_rfc3339()),
+        Value::ChronoDateTimeLocal(v) => v.map(|d| d.to_rfc3339()),
+        Value::ChronoDateTimeWithTimeZone(v) => v.map(|d| d.to_rfc3339()),
+        Value::Decimal(v) => show(v),
+        Value::Uuid(v) => show(v),
+        Value::Array(_, items) => items.as_ref().map(|items| {
+            let mut s = String::new();
+            push_array(items.iter().map(pg_text), &mut s);
+            s
+        }),
+        // Variants of features this workspace does not enable (time, jiff, ...): sea-query's
+        // literal, unquoted.
+        #[allow(unreachable_patterns)]
+        other => {
+            use sea_orm::sea_query::QueryBuilder;
+            let lit = sea_orm::sea_query::PostgresQueryBuilder.value_to_string(other);
+            (lit != "NULL").then(|| lit.trim_matches('\'').replace("''", "'"))
+        }
+    }
+}
+
+/// Appends `{e1,e2,...}` with every element quoted (or `NULL`).
+pub fn push_array(items: impl Iterator<Item = Option<String>>, out: &mut String) {
+    out.push('{');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match item {
+            None => out.push_str("NULL"),
+            Some(text) => {
+                out.push('"');
+                for c in text.chars() {
+                    if c == '"' || c == '\\' {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out.push('"');
+            }
+        }
+    }
+    out.push('}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_literals_quote_everything() {
+        let mut out = String::new();
+        push_array(
+            [
+                Some("a\"b".to_owned()),
+                None,
+                Some("c\\d,{e}".to_owned()),
+                Some("NULL".to_owned()),
+            ]
+            .into_iter(),
+            &mut out,
+        );
+        assert_eq!(out, r#"{"a\"b",NULL,"c\\d,{e}","NULL"}"#);
+        assert_eq!(pg_text(&Value::Bool(Some(true))).as_deref(), Some("t"));
+        assert_eq!(
+            pg_text(&Value::Bytes(Some(vec![0, 255]))).as_deref(),
+            Some("\\x00ff")
+        );
+        assert_eq!(
+            pg_text(&Value::Double(Some(f64::NEG_INFINITY))).as_deref(),
+            Some("-Infinity")
+        );
+        assert_eq!(pg_text(&Value::Int(None)), None);
+        let tags = Value::Array(
+            sea_orm::sea_query::ArrayType::String,
+            Some(Box::new(vec![
+                Value::String(Some("x,y".into())),
+                Value::String(None),
+            ])),
+        );
+        assert_eq!(pg_text(&tags).as_deref(), Some(r#"{"x,y",NULL}"#));
+    }
+}
