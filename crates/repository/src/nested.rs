@@ -91,6 +91,9 @@ pub(crate) fn unnest_expr<C: ColumnTrait>(column: &C, element: &str) -> String {
             "CASE WHEN {element} IS NULL THEN NULL ELSE ARRAY(SELECT json_populate_record(NULL::{ty}, e) \
              FROM json_array_elements({element}::json) WITH ORDINALITY AS x(e, i) ORDER BY i) END"
         ),
+        ColumnKind::Plain if has_save_as(column, element) => {
+            render(column.save_as(Expr::cust(element.to_owned())))
+        }
         ColumnKind::Plain => match column.def().get_column_type() {
             // Text goes in as text: an explicit cast to varchar(n) would truncate silently,
             // the assignment raises an error instead.
@@ -102,4 +105,16 @@ pub(crate) fn unnest_expr<C: ColumnTrait>(column: &C, element: &str) -> String {
             }
         },
     }
+}
+
+/// SQL text of an expression.
+fn render(expr: Expr) -> String {
+    use sea_orm::sea_query::{PostgresQueryBuilder, Query};
+    let sql = Query::select().expr(expr).to_string(PostgresQueryBuilder);
+    sql.strip_prefix("SELECT ").unwrap_or(&sql).to_owned()
+}
+
+/// Whether the entity declares a write conversion (`save_as`, enums) for the column.
+fn has_save_as<C: ColumnTrait>(column: &C, element: &str) -> bool {
+    render(column.save_as(Expr::cust(element.to_owned()))) != element
 }

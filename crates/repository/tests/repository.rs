@@ -722,3 +722,38 @@ async fn crud_flow_through_pgbouncer_in_transaction_mode() {
     }
     conn.close().await;
 }
+
+#[tokio::test]
+async fn save_as_casts_apply_on_the_bulk_path() {
+    use support::entities::durations;
+    let conn = fixture_db().await;
+    let db = conn.db();
+    let repo: Repo<durations::Entity> = Repo::new(Profile::postgres());
+    let row = |id: i32, span: Option<&str>| durations::ActiveModel {
+        id: Set(id),
+        span: Set(span.map(str::to_owned)),
+    };
+    let stored = repo
+        .insert(db, row(1, Some("1 day 02:00:00")))
+        .await
+        .expect("insert");
+    assert_eq!(stored.span.as_deref(), Some("1 day 02:00:00"));
+    assert_eq!(
+        repo.insert_many(db, vec![row(2, None), row(3, Some("90 minutes"))])
+            .await
+            .expect("insert_many"),
+        2
+    );
+    assert_eq!(
+        repo.get_required(db, 3).await.expect("get").span.as_deref(),
+        Some("01:30:00")
+    );
+    let err = repo
+        .insert(db, row(4, Some("not an interval")))
+        .await
+        .expect_err("bad input");
+    assert!(
+        matches!(err, RepoError::Database { ref sqlstate, .. } if sqlstate == "22007"),
+        "{err:?}"
+    );
+}

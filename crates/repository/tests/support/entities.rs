@@ -98,3 +98,22 @@ pub mod events {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// A type without a natural Rust mapping, read and written through text casts.
+pub mod durations {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "durations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i32,
+        #[sea_orm(column_type = "Text", select_as = "text", save_as = "interval")]
+        pub span: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -26,3 +26,8 @@ CREATE TABLE events (
     event_type text NOT NULL,
     n integer NOT NULL
 );
+
+CREATE TABLE durations (
+    id integer PRIMARY KEY,
+    span interval
+);
