@@ -54,4 +54,5 @@ pub use model::{
 };
 pub use options::InspectOptions;
 pub use reflect::{inspect, table_names};
+pub use text::quote_ident;
 pub use types::{ColumnType, Field, UserType};
