@@ -100,72 +100,96 @@ fn begin_sql(isolation: Option<IsolationLevel>, access: Option<AccessMode>) -> S
     sql
 }
 
-#[async_trait::async_trait]
-impl TransactionTrait for SimpleConnection {
-    type Transaction = SimpleTransaction;
+/// Implements `TransactionTrait` for `$ty` from one `begin_with_config` body; the other
+/// methods derive from it (savepoints ignore isolation and access mode).
+macro_rules! transaction_trait {
+    ($ty:ty, |$this:ident, $isolation:ident, $access:ident| $begin:block) => {
+        #[async_trait::async_trait]
+        impl TransactionTrait for $ty {
+            type Transaction = SimpleTransaction;
 
-    async fn begin(&self) -> Result<SimpleTransaction, DbErr> {
-        self.begin_with_config(None, None).await
-    }
+            async fn begin(&self) -> Result<SimpleTransaction, DbErr> {
+                self.begin_with_config(None, None).await
+            }
 
-    async fn begin_with_config(
-        &self,
-        isolation_level: Option<IsolationLevel>,
-        access_mode: Option<AccessMode>,
-    ) -> Result<SimpleTransaction, DbErr> {
-        let mut conn = self.pool.acquire().await.map_err(db_err)?;
-        run(&mut *conn, begin_sql(isolation_level, access_mode)).await?;
-        Ok(SimpleTransaction {
-            conn: Arc::new(Mutex::new(Some(conn))),
-            depth: 0,
-            savepoints: Arc::new(AtomicU32::new(0)),
-            finished: false,
-        })
-    }
+            async fn begin_with_config(
+                &self,
+                $isolation: Option<IsolationLevel>,
+                $access: Option<AccessMode>,
+            ) -> Result<SimpleTransaction, DbErr> {
+                let $this = self;
+                $begin
+            }
 
-    async fn begin_with_options(
-        &self,
-        options: TransactionOptions,
-    ) -> Result<SimpleTransaction, DbErr> {
-        self.begin_with_config(options.isolation_level, options.access_mode)
-            .await
-    }
+            async fn begin_with_options(
+                &self,
+                options: TransactionOptions,
+            ) -> Result<SimpleTransaction, DbErr> {
+                self.begin_with_config(options.isolation_level, options.access_mode)
+                    .await
+            }
 
-    async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
-    where
-        F: for<'c> FnOnce(
-                &'c SimpleTransaction,
-            )
-                -> std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
-            + Send,
-        T: Send,
-        E: std::fmt::Display + std::fmt::Debug + Send,
-    {
-        self.transaction_with_config(callback, None, None).await
-    }
+            async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
+            where
+                F: for<'c> FnOnce(
+                        &'c SimpleTransaction,
+                    ) -> std::pin::Pin<
+                        Box<dyn Future<Output = Result<T, E>> + Send + 'c>,
+                    > + Send,
+                T: Send,
+                E: std::fmt::Display + std::fmt::Debug + Send,
+            {
+                self.transaction_with_config(callback, None, None).await
+            }
 
-    async fn transaction_with_config<F, T, E>(
-        &self,
-        callback: F,
-        isolation_level: Option<IsolationLevel>,
-        access_mode: Option<AccessMode>,
-    ) -> Result<T, TransactionError<E>>
-    where
-        F: for<'c> FnOnce(
-                &'c SimpleTransaction,
-            )
-                -> std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
-            + Send,
-        T: Send,
-        E: std::fmt::Display + std::fmt::Debug + Send,
-    {
-        let tx = self
-            .begin_with_config(isolation_level, access_mode)
-            .await
-            .map_err(TransactionError::Connection)?;
-        tx.run(callback).await
-    }
+            async fn transaction_with_config<F, T, E>(
+                &self,
+                callback: F,
+                isolation_level: Option<IsolationLevel>,
+                access_mode: Option<AccessMode>,
+            ) -> Result<T, TransactionError<E>>
+            where
+                F: for<'c> FnOnce(
+                        &'c SimpleTransaction,
+                    ) -> std::pin::Pin<
+                        Box<dyn Future<Output = Result<T, E>> + Send + 'c>,
+                    > + Send,
+                T: Send,
+                E: std::fmt::Display + std::fmt::Debug + Send,
+            {
+                let tx = self
+                    .begin_with_config(isolation_level, access_mode)
+                    .await
+                    .map_err(TransactionError::Connection)?;
+                tx.run(callback).await
+            }
+        }
+    };
 }
+
+transaction_trait!(SimpleConnection, |this, isolation, access| {
+    let mut conn = this.pool.acquire().await.map_err(db_err)?;
+    run(&mut *conn, begin_sql(isolation, access)).await?;
+    Ok(SimpleTransaction {
+        conn: Arc::new(Mutex::new(Some(conn))),
+        depth: 0,
+        savepoints: Arc::new(AtomicU32::new(0)),
+        finished: false,
+    })
+});
+
+transaction_trait!(SimpleTransaction, |this, _isolation, _access| {
+    let depth = this.savepoints.fetch_add(1, Ordering::SeqCst) + 1;
+    let nested = SimpleTransaction {
+        conn: this.conn.clone(),
+        depth,
+        savepoints: this.savepoints.clone(),
+        finished: false,
+    };
+    let sql = format!("SAVEPOINT {}", nested.savepoint_name());
+    this.with_conn(|c| Box::pin(run(c, sql))).await?;
+    Ok(nested)
+});
 
 /// A transaction (or, nested, a savepoint) on one pooled connection, simple protocol only.
 /// Dropped without `commit`/`rollback`, its connection is closed rather than returned to the
@@ -290,70 +314,5 @@ impl ConnectionTrait for SimpleTransaction {
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let sql = inline(&stmt);
         self.with_conn(|c| Box::pin(fetch(c, sql))).await
-    }
-}
-
-#[async_trait::async_trait]
-impl TransactionTrait for SimpleTransaction {
-    type Transaction = SimpleTransaction;
-
-    async fn begin(&self) -> Result<SimpleTransaction, DbErr> {
-        let depth = self.savepoints.fetch_add(1, Ordering::SeqCst) + 1;
-        let nested = SimpleTransaction {
-            conn: self.conn.clone(),
-            depth,
-            savepoints: self.savepoints.clone(),
-            finished: false,
-        };
-        let sql = format!("SAVEPOINT {}", nested.savepoint_name());
-        self.with_conn(|c| Box::pin(run(c, sql))).await?;
-        Ok(nested)
-    }
-
-    async fn begin_with_config(
-        &self,
-        _isolation_level: Option<IsolationLevel>,
-        _access_mode: Option<AccessMode>,
-    ) -> Result<SimpleTransaction, DbErr> {
-        self.begin().await
-    }
-
-    async fn begin_with_options(
-        &self,
-        _options: TransactionOptions,
-    ) -> Result<SimpleTransaction, DbErr> {
-        self.begin().await
-    }
-
-    async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
-    where
-        F: for<'c> FnOnce(
-                &'c SimpleTransaction,
-            )
-                -> std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
-            + Send,
-        T: Send,
-        E: std::fmt::Display + std::fmt::Debug + Send,
-    {
-        let tx = self.begin().await.map_err(TransactionError::Connection)?;
-        tx.run(callback).await
-    }
-
-    async fn transaction_with_config<F, T, E>(
-        &self,
-        callback: F,
-        _isolation_level: Option<IsolationLevel>,
-        _access_mode: Option<AccessMode>,
-    ) -> Result<T, TransactionError<E>>
-    where
-        F: for<'c> FnOnce(
-                &'c SimpleTransaction,
-            )
-                -> std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
-            + Send,
-        T: Send,
-        E: std::fmt::Display + std::fmt::Debug + Send,
-    {
-        self.transaction(callback).await
     }
 }
