@@ -5,11 +5,17 @@
 //! | module | crate | what |
 //! |---|---|---|
 //! | [`connect`] | `qsorm-connect` | settings from flags/env/.env/PSQL command/credentials JSON, lazy pool, typed errors |
+//! | [`inspect`] | `qsorm-inspect` | whole-schema reflection in a constant number of catalog queries |
+//! | [`migrations`] | `qsorm-migrations` | the sample dataset's migrations and their runner |
+//! | [`entity`] | `qsorm-entity` | the sample dataset's generated entities |
 //! | [`repository`] | `qsorm-repository` | typed CRUD, bulk writes, typed errors, the Query Service profile |
 //! | [`sandbox`] | `qsorm-sandbox` | a throwaway local PostgreSQL for tools, examples and tests |
 //! | [`sea_orm`] | `sea-orm` | the ORM the generated entities use |
 
 pub use qsorm_connect as connect;
+pub use qsorm_entity as entity;
+pub use qsorm_inspect as inspect;
+pub use qsorm_migrations as migrations;
 pub use qsorm_repository as repository;
 pub use qsorm_sandbox as sandbox;
 pub use sea_orm;
