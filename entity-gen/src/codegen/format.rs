@@ -54,16 +54,21 @@ fn spaced(body: &str) -> String {
     out
 }
 
+/// A doc line as `///` writes it: a leading space unless empty.
+fn doc_line(line: &str) -> String {
+    if line.is_empty() {
+        String::new()
+    } else {
+        format!(" {line}")
+    }
+}
+
 /// `#[doc = "..."]` attributes, one per line (a leading space as `///` gives).
 pub fn doc_attrs(lines: &[String]) -> Vec<TokenStream> {
     lines
         .iter()
         .map(|l| {
-            let l = if l.is_empty() {
-                String::new()
-            } else {
-                format!(" {l}")
-            };
+            let l = doc_line(l);
             quote!(#[doc = #l])
         })
         .collect()
@@ -74,11 +79,7 @@ pub fn inner_doc_attrs(lines: &[String]) -> Vec<TokenStream> {
     lines
         .iter()
         .map(|l| {
-            let l = if l.is_empty() {
-                String::new()
-            } else {
-                format!(" {l}")
-            };
+            let l = doc_line(l);
             quote!(#![doc = #l])
         })
         .collect()
