@@ -301,29 +301,28 @@ fn map_array(element: &ColumnType, sql_type: &str, names: &dyn TypeNames) -> Col
             }
             None => unknown(sql_type),
         },
+        // bytea[] would be Vec<Vec<u8>>, which sea-orm does not decode.
         ColumnType::Builtin {
             name,
             precision,
             scale,
             length,
             ..
-        } => match natural(name, *precision, *scale, *length) {
-            // bytea[] would be Vec<Vec<u8>>, which sea-orm does not decode.
-            Some((rust, _)) if name != "bytea" => {
-                ColumnMapping::natural(RustType::Vec(Box::new(rust)), None)
-            }
-            _ => ColumnMapping::text_cast(
-                sql_type,
-                "is an array of a type without a sea-orm array type",
-                None,
-            ),
+        } if name != "bytea" => match natural(name, *precision, *scale, *length) {
+            Some((rust, _)) => ColumnMapping::natural(RustType::Vec(Box::new(rust)), None),
+            None => array_fallback(sql_type),
         },
-        _ => ColumnMapping::text_cast(
-            sql_type,
-            "is an array of a type without a sea-orm array type",
-            None,
-        ),
+        _ => array_fallback(sql_type),
     }
+}
+
+/// The text fallback for arrays of types sea-orm has no array type for.
+fn array_fallback(sql_type: &str) -> ColumnMapping {
+    ColumnMapping::text_cast(
+        sql_type,
+        "is an array of a type without a sea-orm array type",
+        None,
+    )
 }
 
 /// How a field of a composite type maps, from its `to_json` form. Returns the type
