@@ -30,11 +30,11 @@ mod binaries;
 mod cluster;
 mod error;
 mod os_user;
-mod password;
+pub mod password;
 mod paths;
 mod sandbox;
 mod start;
-mod tls;
+pub mod tls;
 mod watchdog;
 
 pub use admin::{quote_ident, quote_literal};

@@ -8,7 +8,7 @@ const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// `len` random ASCII letters and digits, uniformly drawn (rejection sampling over
 /// `/dev/urandom` bytes).
-pub(crate) fn generate(len: usize) -> Result<String, SandboxError> {
+pub fn generate(len: usize) -> Result<String, SandboxError> {
     let mut urandom = std::fs::File::open("/dev/urandom")
         .map_err(|e| SandboxError::io("opening /dev/urandom", e))?;
     let mut out = String::with_capacity(len);

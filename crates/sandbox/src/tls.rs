@@ -1,4 +1,5 @@
-//! A throwaway certificate authority and a server certificate signed by it.
+//! A throwaway certificate authority and a server certificate signed by it (also used by
+//! the local Query Service).
 
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -6,15 +7,18 @@ use rcgen::{
 };
 
 /// PEM texts of the CA certificate, the server certificate and the server's private key.
-pub(crate) struct TlsMaterial {
-    pub(crate) ca_cert_pem: String,
-    pub(crate) server_cert_pem: String,
-    pub(crate) server_key_pem: String,
+pub struct TlsMaterial {
+    /// The CA certificate (PEM): the root a client verifies against.
+    pub ca_cert_pem: String,
+    /// The server certificate (PEM), for `localhost` and `127.0.0.1`.
+    pub server_cert_pem: String,
+    /// The server's private key (PEM).
+    pub server_key_pem: String,
 }
 
 /// A CA (self-signed, ECDSA P-256) and a server certificate for `localhost` and `127.0.0.1`.
 /// Validity: rcgen's default (1975 to 4096), so persistent clusters never see them expire.
-pub(crate) fn generate() -> Result<TlsMaterial, rcgen::Error> {
+pub fn generate() -> Result<TlsMaterial, rcgen::Error> {
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params

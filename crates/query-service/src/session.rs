@@ -1,0 +1,537 @@
+//! One client session: its storage connection, its settings, and how each statement of a
+//! simple query runs (planned, checked, forwarded, its results streamed back).
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures_util::{Sink, SinkExt};
+use pgwire::api::ClientInfo;
+use pgwire::error::PgWireError;
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
+use pgwire::messages::response::{
+    CommandComplete, EmptyQueryResponse, ErrorResponse, NoticeResponse, ReadyForQuery,
+    TransactionStatus,
+};
+use tokio::sync::Semaphore;
+
+use crate::backend::{Backend, BackendTarget, Column, Event};
+use crate::error::{QsError, sqlstate};
+use crate::plan::{Plan, RowLimits};
+use crate::{catalog, dialect, insert, meta, plan, shapes, split};
+
+/// Settings shared by all sessions.
+#[derive(Debug)]
+pub struct Shared {
+    /// The storage PostgreSQL.
+    pub target: BackendTarget,
+    /// Row limits.
+    pub limits: RowLimits,
+    /// Statement timeout (53400 when exceeded).
+    pub statement_timeout: Duration,
+    /// At most this many queries run at once; the others wait their turn.
+    pub queue: Semaphore,
+    /// The sandbox name (`prod`).
+    pub sandbox: String,
+}
+
+/// Per-session state.
+#[derive(Debug)]
+pub struct Session {
+    backend: Backend,
+    /// `SET auto_to_json = true`.
+    auto_to_json: bool,
+    settings: HashMap<String, String>,
+    /// Whether a type OID is complex (composite or array), cached.
+    complex: HashMap<u32, bool>,
+    /// Transaction status of the storage session.
+    status: u8,
+}
+
+/// The outcome of one statement for the client.
+enum Outcome {
+    Done,
+    /// The backend reported an error (already sent): the rest of the message is skipped.
+    Failed,
+}
+
+type Out = Result<(), PgWireError>;
+
+async fn send<C>(client: &mut C, msg: PgWireBackendMessage) -> Out
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    client.feed(msg).await?;
+    Ok(())
+}
+
+impl Session {
+    /// Opens the storage session with the server's limits applied.
+    pub async fn open(shared: &Shared) -> Result<Session, QsError> {
+        let mut backend = Backend::connect(&shared.target).await?;
+        backend
+            .execute(&format!(
+                "SET statement_timeout = {}; SET TIME ZONE 'UTC'; SET qsorm.sandbox = {}",
+                shared.statement_timeout.as_millis(),
+                meta::literal(&shared.sandbox)
+            ))
+            .await?;
+        Ok(Session {
+            backend,
+            auto_to_json: false,
+            settings: HashMap::new(),
+            complex: HashMap::new(),
+            status: b'I',
+        })
+    }
+
+    /// Runs every statement of one simple query and ends with ReadyForQuery.
+    pub async fn run_query<C>(&mut self, shared: &Shared, client: &mut C, sql: &str) -> Out
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let statements = if catalog::is_catalog_query(sql) {
+            Ok(vec![sql.to_owned()])
+        } else {
+            split::split(sql)
+        };
+        match statements {
+            Err(e) => self.refuse(client, e).await?,
+            Ok(list) if list.is_empty() => {
+                send(
+                    client,
+                    PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()),
+                )
+                .await?
+            }
+            Ok(list) => {
+                for stmt in list {
+                    let outcome = match self.statement(shared, client, &stmt).await {
+                        Ok(o) => o?,
+                        Err(e) => {
+                            self.refuse(client, e).await?;
+                            Outcome::Failed
+                        }
+                    };
+                    if matches!(outcome, Outcome::Failed) {
+                        break;
+                    }
+                }
+            }
+        }
+        let status = match self.status {
+            b'T' => TransactionStatus::Transaction,
+            b'E' => TransactionStatus::Error,
+            _ => TransactionStatus::Idle,
+        };
+        client.set_transaction_status(status);
+        send(
+            client,
+            PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status)),
+        )
+        .await?;
+        client.flush().await?;
+        Ok(())
+    }
+
+    /// Sends a refusal; inside a transaction block the storage transaction is failed too, as
+    /// a refused statement aborts a transaction.
+    async fn refuse<C>(&mut self, client: &mut C, e: QsError) -> Out
+    where
+        C: Sink<PgWireBackendMessage> + Unpin + Send,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if self.status == b'T' {
+            let _ = self
+                .forward_internal("SELECT 1/0 AS refused_by_query_service")
+                .await;
+        }
+        send(
+            client,
+            PgWireBackendMessage::ErrorResponse(ErrorResponse::new(e.fields())),
+        )
+        .await
+    }
+
+    async fn forward_internal(&mut self, sql: &str) -> Result<(), QsError> {
+        self.backend.send(sql).await?;
+        loop {
+            if let Event::Ready(s) = self.backend.next_event().await? {
+                self.status = s;
+                return Ok(());
+            }
+        }
+    }
+
+    /// One statement. `Err` is a refusal (nothing ran); `Ok(Err)` a broken client socket.
+    async fn statement<C>(
+        &mut self,
+        shared: &Shared,
+        client: &mut C,
+        sql: &str,
+    ) -> Result<Result<Outcome, PgWireError>, QsError>
+    where
+        C: Sink<PgWireBackendMessage> + Unpin + Send,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if catalog::is_catalog_query(sql) {
+            let pg = catalog::admit(sql)?;
+            return Ok(self.forward(client, &pg, false).await);
+        }
+        match plan::plan(sql, shared.limits)? {
+            Plan::Select(pg) => {
+                let json = self.auto_to_json;
+                Ok(self.forward(client, &pg, json).await)
+            }
+            Plan::Run(pg) | Plan::Show(pg) => Ok(self.forward(client, &pg, false).await),
+            Plan::Insert { table, sql } => {
+                let pg = self.typed_insert(&table, &sql).await?;
+                Ok(self.forward(client, &pg, false).await)
+            }
+            Plan::CreateTableAs { table, sql } => {
+                let out = self.forward(client, &sql, false).await;
+                if matches!(out, Ok(Outcome::Done)) {
+                    self.backend
+                        .execute(&format!(
+                            "INSERT INTO qsorm_query_service.created_tables \
+                             SELECT to_regclass({})::text ON CONFLICT DO NOTHING",
+                            meta::literal(&table)
+                        ))
+                        .await?;
+                }
+                Ok(out)
+            }
+            Plan::DropTable {
+                table,
+                if_exists,
+                sql,
+            } => {
+                let lit = meta::literal(&table);
+                let rows = self
+                    .backend
+                    .rows(&format!(
+                        "SELECT to_regclass({lit}) IS NOT NULL, EXISTS (SELECT 1 FROM \
+                         qsorm_query_service.created_tables WHERE name = to_regclass({lit})::text)"
+                    ))
+                    .await?;
+                let flag = |i: usize| {
+                    rows.first()
+                        .and_then(|r| r.get(i).cloned().flatten())
+                        .is_some_and(|v| v == "t")
+                };
+                if flag(0) && !flag(1) {
+                    return Err(QsError::new(
+                        sqlstate::INSUFFICIENT_PRIVILEGE,
+                        format!(
+                            "permission denied to drop {table}: DROP TABLE is allowed only for \
+                             tables created through Query Service"
+                        ),
+                    ));
+                }
+                let _ = if_exists;
+                let record = format!(
+                    "DELETE FROM qsorm_query_service.created_tables WHERE name = to_regclass({lit})::text"
+                );
+                if flag(0) {
+                    self.backend.execute(&record).await?;
+                }
+                Ok(self.forward(client, &sql, false).await)
+            }
+            Plan::Metadata(key) => {
+                let (table, columns) = match &key {
+                    meta::KeyStatement::PrimaryKey { table, columns, .. } => {
+                        (table.clone(), columns.clone())
+                    }
+                    meta::KeyStatement::ForeignKey { table, column, .. } => {
+                        (table.clone(), vec![column.clone()])
+                    }
+                    meta::KeyStatement::AddColumn(_) => (String::new(), vec![]),
+                };
+                let missing = self
+                    .backend
+                    .rows(&meta::missing_columns_sql(&table, &columns))
+                    .await?;
+                if let Some(Some(col)) = missing.first().and_then(|r| r.first()) {
+                    return Err(QsError::new(
+                        "42703",
+                        format!("column \"{col}\" of table \"{table}\" does not exist"),
+                    ));
+                }
+                for stmt in meta::record(&key) {
+                    self.backend.execute(&stmt).await?;
+                }
+                Ok(complete(client, "ALTER TABLE").await)
+            }
+            Plan::Set { name, value } => {
+                if name == "auto_to_json" {
+                    self.auto_to_json =
+                        matches!(value.to_ascii_lowercase().as_str(), "true" | "on" | "1");
+                }
+                self.settings.insert(name, value);
+                Ok(complete(client, "SET").await)
+            }
+            Plan::ShowSetting(name) => {
+                let value = match name.as_str() {
+                    "auto_to_json" => Some(self.auto_to_json.to_string()),
+                    _ => self.settings.get(&name).cloned(),
+                };
+                let sql = match value {
+                    Some(v) => format!("SELECT {} AS {}", meta::literal(&v), meta::quote(&name)),
+                    None => format!("SHOW {}", meta::quote(&name)),
+                };
+                Ok(self.forward(client, &sql, false).await)
+            }
+        }
+    }
+
+    /// Types an `INSERT INTO t SELECT ...` against the table's columns.
+    async fn typed_insert(&mut self, table: &str, sql: &str) -> Result<String, QsError> {
+        let Some(targets) = shapes::table_columns(&mut self.backend, table).await? else {
+            return Err(QsError::new(
+                "42P01",
+                format!("Table or view not found: {table}"),
+            ));
+        };
+        let mut stmt = dialect::parse(sql)?;
+        if let sqlparser::ast::Statement::Insert(ins) = &mut stmt
+            && let Some(source) = &mut ins.source
+        {
+            insert::type_query(source, &targets)?;
+        }
+        dialect::to_postgres(&mut stmt)?;
+        Ok(stmt.to_string())
+    }
+
+    /// Whether a type is complex (composite or array), from the storage catalog.
+    async fn is_complex(&mut self, oid: u32) -> Result<bool, QsError> {
+        if let Some(c) = self.complex.get(&oid) {
+            return Ok(*c);
+        }
+        let rows = self
+            .backend
+            .rows(&format!(
+                "SELECT typtype = 'c' OR typcategory = 'A' FROM pg_type WHERE oid = {oid}"
+            ))
+            .await?;
+        let c = rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .is_some_and(|v| v == "t");
+        self.complex.insert(oid, c);
+        Ok(c)
+    }
+
+    /// With `auto_to_json`, a query whose result has complex columns is run again with those
+    /// columns as `to_json(...)`; the columns are learned from a zero-row run.
+    async fn json_query(&mut self, pg: &str) -> Result<String, QsError> {
+        self.backend
+            .send(&format!("SELECT * FROM ({pg}) AS q WHERE false"))
+            .await?;
+        let mut columns = Vec::new();
+        let mut failed = false;
+        loop {
+            match self.backend.next_event().await? {
+                Event::Columns(c) => columns = c,
+                Event::Error(_) => failed = true,
+                Event::Ready(_) => break,
+                _ => {}
+            }
+        }
+        if failed {
+            // Let the real run report the error.
+            return Ok(pg.to_owned());
+        }
+        let mut any = false;
+        let mut items = Vec::with_capacity(columns.len());
+        for (i, c) in columns.iter().enumerate() {
+            let alias = meta::quote(&c.name);
+            if self.is_complex(c.type_oid).await? {
+                any = true;
+                items.push(format!("to_json(q.c{i}) AS {alias}"));
+            } else {
+                items.push(format!("q.c{i} AS {alias}"));
+            }
+        }
+        if !any {
+            return Ok(pg.to_owned());
+        }
+        let names: Vec<String> = (0..columns.len()).map(|i| format!("c{i}")).collect();
+        Ok(format!(
+            "SELECT {} FROM ({pg}) AS q({})",
+            items.join(", "),
+            names.join(", ")
+        ))
+    }
+
+    /// Runs PostgreSQL text on the storage server and streams what it answers to the client.
+    async fn forward<C>(
+        &mut self,
+        client: &mut C,
+        pg: &str,
+        json: bool,
+    ) -> Result<Outcome, PgWireError>
+    where
+        C: Sink<PgWireBackendMessage> + Unpin + Send,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let sql = if json {
+            match self.json_query(pg).await {
+                Ok(s) => s,
+                Err(e) => {
+                    send(
+                        client,
+                        PgWireBackendMessage::ErrorResponse(ErrorResponse::new(e.fields())),
+                    )
+                    .await?;
+                    return Ok(Outcome::Failed);
+                }
+            }
+        } else {
+            pg.to_owned()
+        };
+        if let Err(e) = self.backend.send(&sql).await {
+            send(
+                client,
+                PgWireBackendMessage::ErrorResponse(ErrorResponse::new(e.fields())),
+            )
+            .await?;
+            return Ok(Outcome::Failed);
+        }
+        let mut outcome = Outcome::Done;
+        let mut field_count = 0i16;
+        loop {
+            let event = match self.backend.next_event().await {
+                Ok(e) => e,
+                Err(e) => {
+                    send(
+                        client,
+                        PgWireBackendMessage::ErrorResponse(ErrorResponse::new(e.fields())),
+                    )
+                    .await?;
+                    return Ok(Outcome::Failed);
+                }
+            };
+            match event {
+                Event::Columns(cols) => {
+                    field_count = i16::try_from(cols.len()).unwrap_or(i16::MAX);
+                    send(
+                        client,
+                        PgWireBackendMessage::RowDescription(describe(&cols)),
+                    )
+                    .await?;
+                }
+                Event::Row(body) => {
+                    send(
+                        client,
+                        PgWireBackendMessage::DataRow(DataRow::new(
+                            BytesMut::from(body.buffer()),
+                            field_count,
+                        )),
+                    )
+                    .await?;
+                }
+                Event::Complete(tag) => {
+                    send(
+                        client,
+                        PgWireBackendMessage::CommandComplete(CommandComplete::new(tag)),
+                    )
+                    .await?;
+                }
+                Event::Empty => {
+                    send(
+                        client,
+                        PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()),
+                    )
+                    .await?;
+                }
+                Event::Notice(fields) => {
+                    send(
+                        client,
+                        PgWireBackendMessage::NoticeResponse(NoticeResponse::new(fields)),
+                    )
+                    .await?;
+                }
+                Event::Error(e) => {
+                    outcome = Outcome::Failed;
+                    send(
+                        client,
+                        PgWireBackendMessage::ErrorResponse(ErrorResponse::new(map_error(
+                            e.fields,
+                        ))),
+                    )
+                    .await?;
+                }
+                Event::Ready(status) => {
+                    self.status = status;
+                    return Ok(outcome);
+                }
+            }
+        }
+    }
+}
+
+async fn complete<C>(client: &mut C, tag: &str) -> Result<Outcome, PgWireError>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    send(
+        client,
+        PgWireBackendMessage::CommandComplete(CommandComplete::new(tag.to_owned())),
+    )
+    .await?;
+    Ok(Outcome::Done)
+}
+
+fn describe(cols: &[Column]) -> RowDescription {
+    RowDescription::new(
+        cols.iter()
+            .map(|c| {
+                FieldDescription::new(
+                    c.name.clone(),
+                    i32::try_from(c.table_oid).unwrap_or(0),
+                    c.column_id,
+                    c.type_oid,
+                    c.type_size,
+                    c.type_modifier,
+                    0,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The storage server's statement timeout is Query Service's 53400; internal positions and
+/// queries are not the client's business.
+fn map_error(mut fields: Vec<(u8, String)>) -> Vec<(u8, String)> {
+    let timeout = fields
+        .iter()
+        .any(|(k, v)| *k == b'C' && v == sqlstate::QUERY_CANCELED)
+        && fields
+            .iter()
+            .any(|(k, v)| *k == b'M' && v.contains("statement timeout"));
+    if timeout {
+        for (k, v) in fields.iter_mut() {
+            match k {
+                b'C' => *v = sqlstate::PROGRAM_LIMIT.to_owned(),
+                b'M' => {
+                    *v = "Query timed out: interactive queries are limited in time; run it as a \
+                          batch query (CREATE TABLE ... AS SELECT)"
+                        .to_owned()
+                }
+                _ => {}
+            }
+        }
+    }
+    fields.retain(|(k, _)| !matches!(k, b'P' | b'p' | b'q' | b'W'));
+    fields
+}
+
+/// A shared handle to a session.
+pub type SessionHandle = Arc<tokio::sync::Mutex<Option<Session>>>;
