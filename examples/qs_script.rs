@@ -132,10 +132,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
+    // Script statements are plain SQL text: the simple query protocol carries them on both
+    // flavors (Query Service speaks nothing else).
+    let simple = conn.simple();
     let s = script(flavor);
     println!("-- down (start clean)");
     for stmt in s.down_statements() {
-        run(stmt.as_ref(), conn.db()).await?;
+        run(stmt.as_ref(), &simple).await?;
         println!("ok: {}", stmt.to_sql());
     }
     if args.down {
@@ -145,7 +148,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("-- up");
     for stmt in s.statements() {
         let started = Instant::now();
-        run(stmt.as_ref(), conn.db()).await?;
+        run(stmt.as_ref(), &simple).await?;
         println!(
             "ok ({} ms): {}",
             started.elapsed().as_millis(),
@@ -165,11 +168,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let purchases: i64 = row.try_get("", "purchases")?;
         println!("daily_revenue: {n} rows over {days} days, {purchases} purchases");
     }
+    // Spark has no `text` type: Query Service casts to `string`.
+    let text = match flavor {
+        Flavor::QueryService => "string",
+        Flavor::Postgres => "text",
+    };
     let rows = conn
-        .simple_query(
-            "SELECT day::text AS day, purchases::bigint AS purchases, revenue::text AS revenue \
-             FROM daily_revenue_usd ORDER BY day LIMIT 3",
-        )
+        .simple_query(&format!(
+            "SELECT CAST(day AS {text}) AS day, CAST(purchases AS bigint) AS purchases, \
+             CAST(revenue AS {text}) AS revenue FROM daily_revenue_usd ORDER BY day LIMIT 3"
+        ))
         .await?;
     for row in rows {
         let day: String = row.try_get("", "day")?;

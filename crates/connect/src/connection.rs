@@ -74,6 +74,16 @@ impl QsConnection {
             .max_connections(config.max_connections)
             .min_connections(config.min_connections)
             .acquire_timeout(config.connect_timeout)
+            // sqlx's pool checks a connection with a lone Sync (an extended-protocol message)
+            // before handing it out and after every release; Query Service refuses it with
+            // 08P01. On that flavor a connection is therefore never tested and, once released,
+            // closed instead of pinged: nothing but simple queries ever reaches the server, at
+            // the cost of a new session per checkout.
+            .test_before_acquire(!config.flavor.is_query_service())
+            .after_release({
+                let keep = !config.flavor.is_query_service();
+                move |_conn, _meta| Box::pin(async move { Ok(keep) })
+            })
             .connect_lazy_with(driver_options(&config));
         if config.flavor.is_query_service() && config.sslmode != config.effective_sslmode() {
             tracing::info!(

@@ -38,6 +38,30 @@ pub enum ConnectError {
         /// SQLSTATE reported by the server.
         sqlstate: String,
     },
+    /// The server refused a protocol message it does not speak (SQLSTATE 08P01): Query
+    /// Service speaks the simple query protocol only.
+    #[error(
+        "the server does not support this protocol message (SQLSTATE {sqlstate}): {message}. \
+Query Service speaks the simple query protocol only: use QsConnection::simple()"
+    )]
+    UnsupportedByServer {
+        /// SQLSTATE reported by the server.
+        sqlstate: String,
+        /// The server's message.
+        message: String,
+    },
+    /// The server requires cleartext password authentication (Query Service, SQLSTATE 28000
+    /// "Invalid authorization type"): the password may only travel over TLS.
+    #[error(
+        "the server requires cleartext password authentication for user `{user}` (SQLSTATE {sqlstate}); \
+connect with sslmode=require or stronger"
+    )]
+    CleartextRequired {
+        /// User that was refused.
+        user: String,
+        /// SQLSTATE reported by the server.
+        sqlstate: String,
+    },
     /// Query Service refused the token: most often expired credentials.
     #[error(
         "authentication failed for user `{user}` on Query Service (SQLSTATE {sqlstate}): the credentials have probably expired. \
@@ -166,12 +190,18 @@ pub fn classify_sqlx(err: &sqlx::Error, ctx: &ErrorContext) -> Option<ConnectErr
         sqlx::Error::Database(db) => {
             let sqlstate = db.code().map(|c| c.into_owned()).unwrap_or_default();
             match sqlstate.as_str() {
-                "28P01" | "28000" if ctx.flavor.is_query_service() => {
-                    ConnectError::CredentialsExpired {
-                        user: ctx.user.clone(),
-                        sqlstate,
-                    }
-                }
+                "08P01" => ConnectError::UnsupportedByServer {
+                    sqlstate,
+                    message: db.message().to_owned(),
+                },
+                "28000" if ctx.flavor.is_query_service() => ConnectError::CleartextRequired {
+                    user: ctx.user.clone(),
+                    sqlstate,
+                },
+                "28P01" if ctx.flavor.is_query_service() => ConnectError::CredentialsExpired {
+                    user: ctx.user.clone(),
+                    sqlstate,
+                },
                 "28P01" | "28000" => ConnectError::AuthenticationFailed {
                     user: ctx.user.clone(),
                     sqlstate,
