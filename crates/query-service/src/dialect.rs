@@ -12,7 +12,7 @@
 
 use sqlparser::ast::{
     AccessExpr, DataType, ExactNumberInfo, Expr, Ident, ObjectName, Statement, Subscript,
-    TimezoneInfo, Value, ValueWithSpan, VisitMut, VisitorMut, visit_relations,
+    TableFactor, TimezoneInfo, Value, ValueWithSpan, Visit, VisitMut, Visitor, VisitorMut,
 };
 use sqlparser::dialect::DatabricksDialect;
 use sqlparser::parser::Parser;
@@ -82,19 +82,39 @@ pub fn parse(sql: &str) -> Result<Statement, QsError> {
 /// The relation names and aliases a statement mentions (lowercase), to tell `t.col` from
 /// `col.field`.
 fn relation_names(stmt: &Statement) -> HashSet<String> {
-    let mut names = HashSet::new();
-    let _ = visit_relations(stmt, |name: &ObjectName| {
-        let parts: Vec<String> = name
-            .0
-            .iter()
-            .filter_map(|p| p.as_ident().map(|i| i.value.to_lowercase()))
-            .collect();
-        for k in 0..parts.len() {
-            names.insert(parts[k..].join("."));
+    struct Names(HashSet<String>);
+    impl Visitor for Names {
+        type Break = ();
+        fn pre_visit_relation(&mut self, name: &ObjectName) -> ControlFlow<()> {
+            let parts: Vec<String> = name
+                .0
+                .iter()
+                .filter_map(|p| p.as_ident().map(|i| i.value.to_lowercase()))
+                .collect();
+            for k in 0..parts.len() {
+                self.0.insert(parts[k..].join("."));
+            }
+            ControlFlow::Continue(())
         }
-        ControlFlow::<()>::Continue(())
-    });
-    names
+        fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+            let alias = match factor {
+                TableFactor::Table { alias, .. }
+                | TableFactor::Derived { alias, .. }
+                | TableFactor::TableFunction { alias, .. }
+                | TableFactor::Function { alias, .. }
+                | TableFactor::UNNEST { alias, .. }
+                | TableFactor::NestedJoin { alias, .. } => alias.as_ref(),
+                _ => None,
+            };
+            if let Some(a) = alias {
+                self.0.insert(a.name.value.to_lowercase());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut names = Names(HashSet::new());
+    let _ = stmt.visit(&mut names);
+    names.0
 }
 
 struct Rewriter {
@@ -112,12 +132,22 @@ impl Rewriter {
 /// A Spark type name as the PostgreSQL type it stores as.
 pub fn spark_type(dt: &DataType) -> Result<DataType, QsError> {
     let custom = |name: &str| DataType::Custom(ObjectName::from(vec![Ident::new(name)]), vec![]);
+    let no_text = || {
+        QsError::new(
+            sqlstate::UNDEFINED_OBJECT,
+            "type \"text\" does not exist in Query Service (Spark SQL): use string",
+        )
+    };
     Ok(match dt {
-        DataType::Text => {
-            return Err(QsError::new(
-                sqlstate::UNDEFINED_OBJECT,
-                "type \"text\" does not exist in Query Service (Spark SQL): use string",
-            ));
+        DataType::Text => return Err(no_text()),
+        // `"text"` / `` `text` ``: a quoted name is still no Spark type (unquoted custom
+        // names are the server's own casts, from the storage catalog).
+        DataType::Custom(name, _)
+            if matches!(name.0.as_slice(), [part]
+                if part.as_ident().is_some_and(|i| i.quote_style.is_some()
+                    && i.value.eq_ignore_ascii_case("text"))) =>
+        {
+            return Err(no_text());
         }
         DataType::String(_) => DataType::Text,
         DataType::Double(_) | DataType::DoublePrecision => DataType::DoublePrecision,
@@ -225,6 +255,7 @@ pub fn to_postgres(stmt: &mut Statement) -> Result<(), QsError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -20,12 +20,15 @@ CREATE TABLE IF NOT EXISTS qsorm_query_service.foreign_keys (
   referenced_table text NOT NULL, referenced_column text NOT NULL,
   PRIMARY KEY (table_name, column_name))";
 
-/// `SHOW TABLES`: name, datasetId, dataset, description, resolved.
+/// `SHOW TABLES`: name, datasetId, dataset, description, resolved. Objects of extensions
+/// (pg_stat_statements' views in the sandbox's template) are not datasets.
 pub const SHOW_TABLES: &str = "SELECT c.relname::text AS name, \
   lpad(to_hex(c.oid::bigint), 24, '0') AS \"datasetId\", c.relname::text AS dataset, \
   coalesce(obj_description(c.oid, 'pg_class'), '') AS description, 'true'::text AS resolved \
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
   WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY (current_schemas(false)) \
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
+    AND d.objid = c.oid AND d.deptype = 'e') \
   ORDER BY 1";
 
 /// `SHOW PRIMARY KEYS`: tableName, columnName, datatype, namespace (declared keys and keys

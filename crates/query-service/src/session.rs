@@ -279,6 +279,8 @@ impl Session {
             Plan::ShowSetting(name) => {
                 let value = match name.as_str() {
                     "auto_to_json" => Some(self.auto_to_json.to_string()),
+                    // What psql shows for Query Service; the storage's version stays hidden.
+                    "server_version" => Some(crate::startup::SERVER_VERSION.to_owned()),
                     _ => self.settings.get(&name).cloned(),
                 };
                 let sql = match value {

@@ -141,6 +141,7 @@ fn dollar_end(chars: &[char], start: usize) -> Result<usize, QsError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
