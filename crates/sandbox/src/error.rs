@@ -82,6 +82,9 @@ pub enum SandboxError {
     #[error("SQL error: {0}")]
     Sql(#[from] sqlx::Error),
 
+    /// A test helper (pgbouncer) could not be started.
+    #[error("{0}")]
+    Helper(String),
     /// An argument cannot be used (e.g. a name containing NUL).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

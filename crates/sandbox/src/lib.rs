@@ -32,6 +32,7 @@ mod error;
 mod os_user;
 pub mod password;
 mod paths;
+pub mod pgbouncer;
 mod sandbox;
 mod start;
 pub mod tls;
