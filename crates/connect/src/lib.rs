@@ -25,10 +25,12 @@ pub mod config;
 pub mod connection;
 pub mod env;
 pub mod error;
+pub mod executor;
 pub mod flavor;
 pub mod params;
 pub mod parse;
 pub mod password;
+pub mod placeholders;
 pub mod simple;
 pub mod ssl;
 
@@ -36,6 +38,7 @@ pub use config::ConnConfig;
 pub use connection::QsConnection;
 pub use env::{EnvSource, resolve};
 pub use error::{ConnectError, ErrorContext, classify, classify_sqlx};
+pub use executor::{Executor, ExecutorTransaction};
 pub use flavor::Flavor;
 pub use params::ConnParams;
 pub use parse::{

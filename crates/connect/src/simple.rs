@@ -14,8 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use futures_util::TryStreamExt;
 use sea_orm::{
     AccessMode, ConnectionTrait, DbBackend, DbErr, ExecResult, IsolationLevel, QueryResult,
-    RuntimeErr, Statement, TransactionError, TransactionOptions, TransactionSession,
-    TransactionTrait,
+    RuntimeErr, Statement, TransactionError, TransactionSession,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres};
@@ -103,36 +102,39 @@ fn begin_sql(isolation: Option<IsolationLevel>, access: Option<AccessMode>) -> S
 /// Implements `TransactionTrait` for `$ty` from one `begin_with_config` body; the other
 /// methods derive from it (savepoints ignore isolation and access mode).
 macro_rules! transaction_trait {
-    ($ty:ty, |$this:ident, $isolation:ident, $access:ident| $begin:block) => {
+    ($ty:ty => $tx:ty, |$this:ident, $isolation:ident, $access:ident| $begin:block) => {
         #[async_trait::async_trait]
-        impl TransactionTrait for $ty {
-            type Transaction = SimpleTransaction;
+        impl sea_orm::TransactionTrait for $ty {
+            type Transaction = $tx;
 
-            async fn begin(&self) -> Result<SimpleTransaction, DbErr> {
+            async fn begin(&self) -> Result<$tx, sea_orm::DbErr> {
                 self.begin_with_config(None, None).await
             }
 
             async fn begin_with_config(
                 &self,
-                $isolation: Option<IsolationLevel>,
-                $access: Option<AccessMode>,
-            ) -> Result<SimpleTransaction, DbErr> {
+                $isolation: Option<sea_orm::IsolationLevel>,
+                $access: Option<sea_orm::AccessMode>,
+            ) -> Result<$tx, sea_orm::DbErr> {
                 let $this = self;
                 $begin
             }
 
             async fn begin_with_options(
                 &self,
-                options: TransactionOptions,
-            ) -> Result<SimpleTransaction, DbErr> {
+                options: sea_orm::TransactionOptions,
+            ) -> Result<$tx, sea_orm::DbErr> {
                 self.begin_with_config(options.isolation_level, options.access_mode)
                     .await
             }
 
-            async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
+            async fn transaction<F, T, E>(
+                &self,
+                callback: F,
+            ) -> Result<T, sea_orm::TransactionError<E>>
             where
                 F: for<'c> FnOnce(
-                        &'c SimpleTransaction,
+                        &'c $tx,
                     ) -> std::pin::Pin<
                         Box<dyn Future<Output = Result<T, E>> + Send + 'c>,
                     > + Send,
@@ -145,12 +147,12 @@ macro_rules! transaction_trait {
             async fn transaction_with_config<F, T, E>(
                 &self,
                 callback: F,
-                isolation_level: Option<IsolationLevel>,
-                access_mode: Option<AccessMode>,
-            ) -> Result<T, TransactionError<E>>
+                isolation_level: Option<sea_orm::IsolationLevel>,
+                access_mode: Option<sea_orm::AccessMode>,
+            ) -> Result<T, sea_orm::TransactionError<E>>
             where
                 F: for<'c> FnOnce(
-                        &'c SimpleTransaction,
+                        &'c $tx,
                     ) -> std::pin::Pin<
                         Box<dyn Future<Output = Result<T, E>> + Send + 'c>,
                     > + Send,
@@ -160,14 +162,15 @@ macro_rules! transaction_trait {
                 let tx = self
                     .begin_with_config(isolation_level, access_mode)
                     .await
-                    .map_err(TransactionError::Connection)?;
-                tx.run(callback).await
+                    .map_err(sea_orm::TransactionError::Connection)?;
+                $crate::simple::run_callback(tx, callback).await
             }
         }
     };
 }
+pub(crate) use transaction_trait;
 
-transaction_trait!(SimpleConnection, |this, isolation, access| {
+transaction_trait!(SimpleConnection => SimpleTransaction, |this, isolation, access| {
     let mut conn = this.pool.acquire().await.map_err(db_err)?;
     run(&mut *conn, begin_sql(isolation, access)).await?;
     Ok(SimpleTransaction {
@@ -178,7 +181,7 @@ transaction_trait!(SimpleConnection, |this, isolation, access| {
     })
 });
 
-transaction_trait!(SimpleTransaction, |this, _isolation, _access| {
+transaction_trait!(SimpleTransaction => SimpleTransaction, |this, _isolation, _access| {
     let depth = this.savepoints.fetch_add(1, Ordering::SeqCst) + 1;
     let nested = SimpleTransaction {
         conn: this.conn.clone(),
@@ -240,29 +243,26 @@ impl SimpleTransaction {
         }
         result
     }
+}
 
-    async fn run<F, T, E>(self, callback: F) -> Result<T, TransactionError<E>>
-    where
-        F: for<'c> FnOnce(
-                &'c SimpleTransaction,
-            )
-                -> std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
-            + Send,
-        T: Send,
-        E: std::fmt::Display + std::fmt::Debug + Send,
-    {
-        let outcome = callback(&self).await;
-        match outcome {
-            Ok(value) => {
-                self.commit().await.map_err(TransactionError::Connection)?;
-                Ok(value)
-            }
-            Err(e) => {
-                self.rollback()
-                    .await
-                    .map_err(TransactionError::Connection)?;
-                Err(TransactionError::Transaction(e))
-            }
+/// Runs `callback` inside `tx`: commit on `Ok`, rollback on `Err`.
+pub(crate) async fn run_callback<Tx, F, T, E>(tx: Tx, callback: F) -> Result<T, TransactionError<E>>
+where
+    Tx: TransactionSession + Send + Sync,
+    F: for<'c> FnOnce(&'c Tx) -> std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+        + Send,
+    T: Send,
+    E: std::fmt::Display + std::fmt::Debug + Send,
+{
+    let outcome = callback(&tx).await;
+    match outcome {
+        Ok(value) => {
+            tx.commit().await.map_err(TransactionError::Connection)?;
+            Ok(value)
+        }
+        Err(e) => {
+            tx.rollback().await.map_err(TransactionError::Connection)?;
+            Err(TransactionError::Transaction(e))
         }
     }
 }
