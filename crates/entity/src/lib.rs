@@ -25,7 +25,9 @@
 //!
 //! Composite columns are read with `to_json(column)` and written with
 //! `json_populate_record(NULL::<type>, $1::json)`: use `qsorm-repository`, which does
-//! both (plain sea-orm selects cannot decode a composite column).
+//! both (plain sea-orm selects cannot decode a composite column). On Query Service, give
+//! the profile [`composites::COMPOSITE_TYPES`] so `struct(...)` fields are typed from
+//! their SQL types: `Profile::for_connection(&conn).with_composite_types(COMPOSITE_TYPES)`.
 //!
 //! # Regenerating
 //!

@@ -16,6 +16,9 @@
 //! | PostgreSQL | bind parameters; composites as `to_json(col)` | `UNNEST` bulk path (one text-array literal per column), UPDATE, DELETE, ON CONFLICT |
 //! | Query Service | inlined literals, pages under the 50,000-row cap | `INSERT INTO t SELECT ... UNION ALL ...`, `struct(...)`; update/delete/upsert refused before any round trip |
 //!
+//! [`qs_literal`]: the Query Service value renderer (typed literals that a Spark-style lexer and
+//! PostgreSQL read alike, `struct(...)` / `array(...)`, backtick identifiers).
+//!
 //! [`qs_script`]: typed Query Service scripts (CTAS, `INSERT INTO ... SELECT`, views,
 //! primary-key metadata), rendered for Query Service or PostgreSQL, and their "down" (drop
 //! what the script created: Query Service has no data rollback).
@@ -27,6 +30,7 @@ pub mod nested;
 pub mod pg_text;
 pub mod profile;
 mod qs_insert;
+pub mod qs_literal;
 pub mod qs_script;
 mod read;
 mod repo;

@@ -4,14 +4,17 @@ use std::sync::{Arc, Mutex};
 
 use qsorm_connect::{ErrorContext, Flavor, QsConnection};
 
+use crate::qs_literal::{CompositeTable, CompositeTypes};
+
 /// How statements are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WireMode {
     /// Values travel as bind parameters (extended protocol). PostgreSQL default.
     Bind,
-    /// Values are inlined as escaped literals (sea-query's PostgreSQL renderer). Query Service
-    /// default. Pair it with `QsConnection::simple()` so every statement also travels over the
-    /// simple query protocol (like psql and psycopg2).
+    /// Values are inlined as escaped literals (sea-query's PostgreSQL renderer for reads;
+    /// Query Service inserts use [`crate::qs_literal`]). Query Service default. Pair it
+    /// with `QsConnection::simple()` so every statement also travels over the simple query
+    /// protocol (like psql and psycopg2).
     Inline,
 }
 
@@ -49,6 +52,7 @@ pub struct Profile {
     pub(crate) recorder: Option<Recorder>,
     pub(crate) ctx: Option<ErrorContext>,
     pub(crate) bulk_chunk: usize,
+    pub(crate) composites: CompositeTypes,
 }
 
 impl Profile {
@@ -60,6 +64,7 @@ impl Profile {
             recorder: None,
             ctx: None,
             bulk_chunk: 20_000,
+            composites: CompositeTypes::new(),
         }
     }
 
@@ -99,6 +104,21 @@ impl Profile {
     pub fn with_bulk_chunk(mut self, rows: usize) -> Profile {
         self.bulk_chunk = rows.max(1);
         self
+    }
+
+    /// The fields of composite types, so Query Service inserts type each field of a
+    /// `struct(...)` literal from its SQL type (a decimal field as a number, a timestamp
+    /// field as `CAST(... AS timestamp)`) rather than from the JSON value's shape. Pass the
+    /// `composites::COMPOSITE_TYPES` table `entity-gen` generates (once per entity crate):
+    /// `Profile::query_service().with_composite_types(qsorm_entity::composites::COMPOSITE_TYPES)`.
+    pub fn with_composite_types(mut self, table: &'static CompositeTable) -> Profile {
+        self.composites = self.composites.with(table);
+        self
+    }
+
+    /// The composite types known to this profile.
+    pub fn composite_types(&self) -> &CompositeTypes {
+        &self.composites
     }
 
     /// The flavor.

@@ -1,82 +1,25 @@
 //! Query Service writes: literal rows as `INSERT INTO t SELECT ... UNION ALL SELECT ...`
-//! (it has no `VALUES`), nested fields as `struct(expr AS field, ...)`.
+//! (it has no `VALUES`), every value rendered by [`crate::qs_literal`] (typed for Spark's
+//! store assignment, strings read alike by Spark and PostgreSQL, nested fields as
+//! `struct(expr AS field, ...)`, arrays as `array(...)`).
 
-use sea_orm::sea_query::{PostgresQueryBuilder, QueryBuilder};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable,
-    Statement, Value,
+    Statement,
 };
 
 use crate::error::RepoError;
-use crate::nested::{ColumnKind, column_kind};
-use crate::repo::{Repo, quote_ident};
+use crate::qs_literal::{QsType, qs_ident, value_literal};
+use crate::repo::Repo;
 
 /// Rows per `INSERT INTO ... SELECT` statement on Query Service.
 const ROWS_PER_STATEMENT: usize = 500;
 
-/// An identifier as Query Service accepts it: bare when simple, else double-quoted.
-pub(crate) fn qs_ident(name: &str) -> String {
-    let simple = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if simple {
-        name.to_owned()
-    } else {
-        quote_ident(name)
-    }
-}
-
-/// A JSON value (a nested field) as a Query Service expression.
-pub(crate) fn json_literal(value: &serde_json::Value) -> String {
-    use serde_json::Value as J;
-    match value {
-        J::Null => "NULL".to_owned(),
-        J::Bool(b) => b.to_string(),
-        J::Number(n) => n.to_string(),
-        J::String(s) => format!("'{}'", s.replace('\'', "''")),
-        J::Array(items) => format!(
-            "array({})",
-            items
-                .iter()
-                .map(json_literal)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        J::Object(fields) => format!(
-            "struct({})",
-            fields
-                .iter()
-                .map(|(k, v)| format!("{} AS {}", json_literal(v), qs_ident(k)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-fn value_literal(kind: &ColumnKind, value: &Value) -> String {
-    match (kind, value) {
-        // Query Service builds arrays with the array(...) function.
-        (ColumnKind::Plain, Value::Array(_, Some(items))) => format!(
-            "array({})",
-            items
-                .iter()
-                .map(|v| value_literal(&ColumnKind::Plain, v))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        (ColumnKind::Plain, v) => PostgresQueryBuilder.value_to_string(v),
-        (_, Value::Json(Some(json))) => json_literal(json),
-        (_, _) => "NULL".to_owned(),
-    }
-}
-
 impl<E: EntityTrait> Repo<E> {
-    /// The Query Service `INSERT INTO t SELECT ...` statements for a batch.
-    pub fn query_service_insert_sql<A>(&self, models: &[A]) -> Vec<String>
+    /// The Query Service `INSERT INTO t SELECT ...` statements for a batch (500 rows each).
+    /// [`RepoError::InvalidInput`] names the column of a value no literal can carry (a NUL
+    /// character, a year outside 1..=9999).
+    pub fn query_service_insert_sql<A>(&self, models: &[A]) -> Result<Vec<String>, RepoError>
     where
         A: ActiveModelTrait<Entity = E>,
     {
@@ -87,29 +30,35 @@ impl<E: EntityTrait> Repo<E> {
                 None => qs_ident(e.table_name()),
             }
         };
-        let columns: Vec<E::Column> = E::Column::iter().collect();
+        let types = &self.profile.composites;
+        let columns: Vec<(E::Column, QsType, String)> = E::Column::iter()
+            .map(|c| (c, QsType::of_column(&c, types), qs_ident(c.as_str())))
+            .collect();
         models
             .chunks(ROWS_PER_STATEMENT)
             .map(|chunk| {
-                let selects: Vec<String> = chunk
+                let selects = chunk
                     .iter()
                     .map(|m| {
-                        let fields: Vec<String> = columns
+                        let fields = columns
                             .iter()
-                            .map(|c| {
+                            .map(|(c, ty, alias)| {
                                 let lit = match m.get(*c) {
                                     ActiveValue::Set(v) | ActiveValue::Unchanged(v) => {
-                                        value_literal(&column_kind(c), &v)
+                                        value_literal(&v, ty, types, c.as_str())?
                                     }
                                     ActiveValue::NotSet => "NULL".to_owned(),
                                 };
-                                format!("{lit} AS {}", qs_ident(c.as_str()))
+                                Ok(format!("{lit} AS {alias}"))
                             })
-                            .collect();
-                        format!("SELECT {}", fields.join(", "))
+                            .collect::<Result<Vec<_>, RepoError>>()?;
+                        Ok(format!("SELECT {}", fields.join(", ")))
                     })
-                    .collect();
-                format!("INSERT INTO {table} {}", selects.join(" UNION ALL "))
+                    .collect::<Result<Vec<_>, RepoError>>()?;
+                Ok(format!(
+                    "INSERT INTO {table} {}",
+                    selects.join(" UNION ALL ")
+                ))
             })
             .collect()
     }
@@ -123,9 +72,9 @@ impl<E: EntityTrait> Repo<E> {
         C: ConnectionTrait,
         A: ActiveModelTrait<Entity = E>,
     {
+        let statements = self.query_service_insert_sql(models)?;
         let mut written = 0u64;
-        for (sql, chunk) in self
-            .query_service_insert_sql(models)
+        for (sql, chunk) in statements
             .into_iter()
             .zip(models.chunks(ROWS_PER_STATEMENT))
         {

@@ -1,5 +1,7 @@
 //! `sea_orm_active_enums.rs` (PostgreSQL enums) and `composites.rs` (composite types as
-//! JSON-mapped structs, and the newtypes for arrays of them).
+//! JSON-mapped structs, the newtypes for arrays of them, and `COMPOSITE_TYPES`: each type's
+//! fields with their SQL types, which the Query Service renderer types `struct(...)` fields
+//! from).
 
 use std::collections::BTreeSet;
 
@@ -10,7 +12,7 @@ use crate::codegen::format::{doc_attrs, import_groups, inner_doc_attrs, parse_ty
 use crate::codegen::names::FieldNamer;
 use crate::codegen::options::GenerateOptions;
 use crate::codegen::registry::Registry;
-use crate::codegen::types::{ENUMS_MODULE, RustType, map_field};
+use crate::codegen::types::{ENUMS_MODULE, RustType, field_sql_type, map_field};
 
 /// The enums module, or `None` when no selected column uses an enum.
 pub fn enums_tokens(registry: &Registry, opts: &GenerateOptions) -> Option<TokenStream> {
@@ -159,6 +161,23 @@ pub fn composites_tokens(registry: &Registry) -> (Option<TokenStream>, Vec<Strin
             pub struct #list_ident(pub Vec<#element_ident>);
         });
     }
+    let table_rows = composites.iter().map(|c| {
+        let name = &c.sql;
+        let fields = c.fields.iter().map(|(field, sql_type, ty)| {
+            let sql = field_sql_type(ty, sql_type, registry);
+            quote!((#field, #sql))
+        });
+        quote!((#name, &[#(#fields),*]))
+    });
+    let table_doc = doc_attrs(&[
+        "Every composite type above with its fields' SQL types, in declaration order: `(type as SQL spells it, [(field name, field SQL type)])` (domains resolved to their base type).".to_owned(),
+        String::new(),
+        "Writers that must type each field of a literal read it here: qsorm-repository's Query Service profile, `Profile::query_service().with_composite_types(COMPOSITE_TYPES)`.".to_owned(),
+    ]);
+    items.push(quote! {
+        #(#table_doc)*
+        pub const COMPOSITE_TYPES: &[(&str, &[(&str, &str)])] = &[#(#table_rows),*];
+    });
     let enum_imports: Vec<(&'static str, String)> = enum_imports
         .into_iter()
         .map(|e| (ENUMS_MODULE, e))

@@ -325,6 +325,64 @@ fn array_fallback(sql_type: &str) -> ColumnMapping {
     )
 }
 
+/// A composite field's SQL type for the generated `COMPOSITE_TYPES` table: PostgreSQL's
+/// spelling (`printed`) for built-in types and arrays of them; otherwise spelled from the
+/// resolved type, so domains become their base type and enums and composites are named as
+/// the entities name them (`"Sales-EU"."Addr"`, `web_events_web[]`).
+pub fn field_sql_type(ty: &ColumnType, printed: &str, names: &dyn TypeNames) -> String {
+    fn builtin_only(ty: &ColumnType) -> bool {
+        match ty {
+            ColumnType::Builtin { .. }
+            | ColumnType::Unknown { .. }
+            | ColumnType::AnyArray
+            | ColumnType::AnyMap => true,
+            ColumnType::Array { element, .. } => builtin_only(element),
+            ColumnType::Enum { .. } | ColumnType::Composite { .. } | ColumnType::Domain { .. } => {
+                false
+            }
+        }
+    }
+    fn spell(ty: &ColumnType, names: &dyn TypeNames) -> String {
+        match ty {
+            ColumnType::Builtin {
+                name,
+                schema,
+                precision,
+                scale,
+                length,
+            } => {
+                let base = match schema {
+                    Some(schema) => names.sql_name(schema, name),
+                    None => name.clone(),
+                };
+                match (name.as_str(), precision, scale, length) {
+                    ("numeric", Some(p), Some(s), _) => format!("{base}({p},{s})"),
+                    ("varchar" | "bpchar" | "bit" | "varbit", _, _, Some(n)) => {
+                        format!("{base}({n})")
+                    }
+                    _ => base,
+                }
+            }
+            ColumnType::Array { element, dims } => {
+                let dims = usize::try_from((*dims).max(1)).unwrap_or(1);
+                format!("{}{}", spell(element, names), "[]".repeat(dims))
+            }
+            ColumnType::Domain { base, .. } => spell(base, names),
+            ColumnType::Enum { schema, name } | ColumnType::Composite { schema, name } => {
+                names.sql_name(schema, name)
+            }
+            ColumnType::AnyArray => "anyarray".to_owned(),
+            ColumnType::AnyMap => "anymap".to_owned(),
+            ColumnType::Unknown { name } => name.clone(),
+        }
+    }
+    if builtin_only(ty) {
+        printed.to_owned()
+    } else {
+        spell(ty, names)
+    }
+}
+
 /// How a field of a composite type maps, from its `to_json` form. Returns the type
 /// (not `Option`-wrapped) and a warning for unknown types.
 pub fn map_field(

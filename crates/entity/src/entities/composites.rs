@@ -121,3 +121,40 @@ pub struct WebEventsWebReferrer {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, FromJsonQueryResult)]
 #[serde(transparent)]
 pub struct WebEventsProductListItemsList(pub Vec<WebEventsProductListItems>);
+
+/// Every composite type above with its fields' SQL types, in declaration order: `(type as SQL spells it, [(field name, field SQL type)])` (domains resolved to their base type).
+///
+/// Writers that must type each field of a literal read it here: qsorm-repository's Query Service profile, `Profile::query_service().with_composite_types(COMPOSITE_TYPES)`.
+pub const COMPOSITE_TYPES: &[(&str, &[(&str, &str)])] = &[
+    ("profiles_person", &[("name", "profiles_person_name"), ("birth_year", "integer")]),
+    ("profiles_person_name", &[("first_name", "text"), ("last_name", "text")]),
+    ("web_events__acme", &[("loyalty_id", "text"), ("campaign", "text")]),
+    (
+        "web_events_commerce",
+        &[
+            ("order", "web_events_commerce_order"),
+            ("purchases", "integer"),
+            ("product_views", "integer"),
+        ],
+    ),
+    (
+        "web_events_commerce_order",
+        &[("currency_code", "text"), ("price_total", "numeric(12,2)")],
+    ),
+    (
+        "web_events_product_list_items",
+        &[("sku", "text"), ("quantity", "integer"), ("price_total", "numeric(12,2)")],
+    ),
+    (
+        "web_events_web",
+        &[
+            ("page_details", "web_events_web_page_details"),
+            ("referrer", "web_events_web_referrer"),
+        ],
+    ),
+    (
+        "web_events_web_page_details",
+        &[("name", "text"), ("url", "text"), ("is_home_page", "boolean")],
+    ),
+    ("web_events_web_referrer", &[("url", "text"), ("type", "text")]),
+];

@@ -5,6 +5,7 @@
 pub mod entities;
 pub mod pgbouncer;
 pub mod qs_grammar;
+pub mod spark_pg;
 
 use qsorm_connect::QsConnection;
 use qsorm_connect::cli::sandbox_connection;
