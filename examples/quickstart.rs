@@ -38,9 +38,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
-    // inspect(engine).get_table_names(): one catalog query.
+    // inspect(engine).get_table_names(): one catalog query on PostgreSQL; on Query Service
+    // SHOW TABLES, psql's \d listing and one `SELECT * FROM t WHERE 1=0` per table.
     let simple = conn.simple();
-    let tables = table_names(&simple, &InspectOptions::all(conn.flavor())).await?;
+    let tables = table_names(&simple, &InspectOptions::for_connection(conn)).await?;
     print!("{}", tables_text(&tables));
 
     if tables.iter().any(|t| t.name == "web_events") {

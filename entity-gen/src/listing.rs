@@ -33,7 +33,7 @@ pub async fn tables(
     conn: &QsConnection,
     schemas: &[String],
 ) -> Result<Vec<TableSummary>, ListingError> {
-    let opts = InspectOptions::all(conn.flavor()).with_schemas(schemas.iter().cloned());
+    let opts = InspectOptions::for_connection(conn).with_schemas(schemas.iter().cloned());
     Ok(table_names(conn.db(), &opts).await?)
 }
 
@@ -67,7 +67,7 @@ pub async fn describe(
     name: &str,
     schemas: &[String],
 ) -> Result<Described, ListingError> {
-    let opts = InspectOptions::all(conn.flavor()).with_schemas(schemas.iter().cloned());
+    let opts = InspectOptions::for_connection(conn).with_schemas(schemas.iter().cloned());
     let schema = inspect(conn.db(), &opts).await?;
     for warning in &schema.warnings {
         eprintln!("warning: {warning}");

@@ -1,6 +1,7 @@
 //! `entity-gen`: inspect a Query Service or PostgreSQL schema and generate sea-orm entities.
 //!
-//! Exit status: 0 on success, 1 when `check` finds differences, 2 on errors.
+//! Exit status: 0 on success, 1 when `check` finds differences, 2 on errors (a catalog step
+//! that failed included, unless `--allow-partial`).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -86,6 +87,10 @@ struct GenArgs {
     /// The key of a table (or view) without primary key: TABLE=COL or TABLE=COL1,COL2 (repeatable).
     #[arg(long = "primary-key")]
     primary_keys: Vec<PrimaryKeyOverride>,
+    /// Go on when a catalog step fails: generate from what could be read, with warnings.
+    /// Without it, any failed step is an error (exit 2) naming the step, and nothing is written.
+    #[arg(long)]
+    allow_partial: bool,
 }
 
 impl GenArgs {
@@ -191,7 +196,29 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     Ok(code)
 }
 
+/// Catalog steps failed: nothing is generated from a partial reflection unless
+/// `--allow-partial` says so.
+#[derive(Debug)]
+struct PartialReflection(Vec<String>);
+
+impl std::fmt::Display for PartialReflection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the schema could not be read completely, nothing was written (pass --allow-partial \
+             to generate from what could be read):"
+        )?;
+        for step in &self.0 {
+            write!(f, "\n  {step}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PartialReflection {}
+
 /// Reflects the selected schemas and generates the files, with progress on a terminal.
+/// Any failed catalog step is an error unless `--allow-partial` is given.
 async fn reflect_and_generate(
     conn: &QsConnection,
     args: &GenArgs,
@@ -206,10 +233,17 @@ async fn reflect_and_generate(
     };
     spinner.set_message("reading the catalog");
     spinner.enable_steady_tick(std::time::Duration::from_millis(100));
-    let inspect_opts =
-        InspectOptions::all(conn.flavor()).with_schemas(args.schemas.iter().cloned());
-    let schema = inspect(conn.db(), &inspect_opts).await?;
+    let inspect_opts = InspectOptions::for_connection(conn)
+        .with_schemas(args.schemas.iter().cloned())
+        .allow_partial(args.allow_partial);
+    // On Query Service the reflection opens its own simple-protocol session from the
+    // connection's settings (`for_connection`); the pool is for PostgreSQL.
+    let schema = inspect(conn.db(), &inspect_opts).await;
     spinner.finish_and_clear();
+    let schema = schema?;
+    if !schema.warnings.is_empty() && !args.allow_partial {
+        return Err(PartialReflection(schema.warnings).into());
+    }
     for warning in &schema.warnings {
         eprintln!("warning: {warning}");
     }

@@ -4,8 +4,13 @@
 //! [`inspect`] reads every selected table, view and materialized view with its
 //! columns, keys, indexes, checks and the user types (enums, composites, domains) its
 //! columns use, nested to any depth, in five `pg_catalog` queries whatever the number
-//! of tables (eight statements on Query Service, which adds `SHOW TABLES`,
-//! `SHOW PRIMARY KEYS` and `SHOW FOREIGN KEYS`). [`table_names`] is the cheap listing.
+//! of tables. [`table_names`] is the cheap listing.
+//!
+//! On Query Service only what Adobe documents is used: `SHOW TABLES`,
+//! `SHOW PRIMARY KEYS`, `SHOW FOREIGN KEYS`, `SELECT * FROM t WHERE 1=0` and the catalog
+//! queries psql's `\d` sends (copied verbatim, only their literals changed), in a
+//! session of its own over the simple query protocol: pass
+//! [`InspectOptions::for_connection`]. Two statements per table, one per composite type.
 //! [`describe_text`] and [`tables_text`] render the results like psql's `\d` and `\dt`.
 //!
 //! ```no_run
@@ -24,11 +29,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The queries carry no bind parameters: the schema and table filters are inlined as
-//! escaped literals, so the same text can travel over the simple query protocol. For
-//! Query Service, pass a [`qsorm_connect::SimpleConnection`], which sends every
-//! statement as one `Query` message (sea-orm's own connection uses Parse/Bind even
-//! without parameters); the rows decode the same in text and binary format.
+//! The PostgreSQL queries carry no bind parameters: the schema and table filters are
+//! inlined as escaped literals, so the same text can travel over the simple query
+//! protocol ([`qsorm_connect::SimpleConnection`]); the rows decode the same in text and
+//! binary format.
 //! The model is `serde`-serializable with a stable order (tables by schema and name,
 //! columns by ordinal, the rest by name), so its JSON can be compared and committed.
 
@@ -37,11 +41,15 @@ mod error;
 mod literal;
 mod model;
 mod options;
+mod psql;
+mod qs_reflect;
 mod queries;
 mod query_service;
 mod reflect;
 mod resolve;
 mod rows;
+mod session;
+mod sqltype;
 mod text;
 mod types;
 

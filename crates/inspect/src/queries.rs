@@ -261,15 +261,6 @@ impl CatalogSql {
     }
 }
 
-/// Query Service's dataset listing (`name`, `datasetId`, `dataset`, `description`,
-/// `resolved`).
-pub(crate) const SHOW_TABLES: &str = "SHOW TABLES";
-/// Query Service's primary keys (`tableName`, `columnName`, `datatype`, `namespace`).
-pub(crate) const SHOW_PRIMARY_KEYS: &str = "SHOW PRIMARY KEYS";
-/// Query Service's foreign keys (`tableName`, `columnName`, `datatype`,
-/// `referencedTableName`, `referencedColumnName`, `namespace`).
-pub(crate) const SHOW_FOREIGN_KEYS: &str = "SHOW FOREIGN KEYS";
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,44 +1,17 @@
 //! Query Service's own metadata statements: `SHOW TABLES`, `SHOW PRIMARY KEYS`,
 //! `SHOW FOREIGN KEYS`.
 //!
-//! Their rows are first read into plain maps ([`ShowRow`]); parsing and merging are
-//! pure functions, tested without a server. The listings name tables without a
-//! schema; a name matches a reflected table by `name` or `schema.name` (ASCII case
-//! ignored, as the data lake's identifiers are case-insensitive).
+//! Their rows are read into plain maps ([`ShowRow`]); parsing and merging are pure
+//! functions, tested without a server. The listings name tables without a schema; a
+//! name matches a reflected table by `name` or `schema.name` (ASCII case ignored, as the
+//! data lake's identifiers are case-insensitive).
 
 use std::collections::BTreeMap;
-
-use sea_orm::QueryResult;
 
 use crate::model::{FkAction, ForeignKey, PrimaryKey, Table};
 
 /// One row of a `SHOW` result: lower-cased column name → value as text.
 pub(crate) type ShowRow = BTreeMap<String, Option<String>>;
-
-/// Reads any row into a [`ShowRow`], whatever the column types.
-pub(crate) fn show_row(row: &QueryResult) -> ShowRow {
-    row.column_names()
-        .into_iter()
-        .map(|col| {
-            let value = row
-                .try_get::<Option<String>>("", &col)
-                .or_else(|_| {
-                    row.try_get::<Option<bool>>("", &col)
-                        .map(|v| v.map(|b| b.to_string()))
-                })
-                .or_else(|_| {
-                    row.try_get::<Option<i64>>("", &col)
-                        .map(|v| v.map(|n| n.to_string()))
-                })
-                .or_else(|_| {
-                    row.try_get::<Option<i32>>("", &col)
-                        .map(|v| v.map(|n| n.to_string()))
-                })
-                .unwrap_or(None);
-            (col.to_ascii_lowercase(), value)
-        })
-        .collect()
-}
 
 /// A non-empty value of `col` (lower-case name), trimmed.
 fn field(row: &ShowRow, col: &str) -> Option<String> {
@@ -155,67 +128,91 @@ pub(crate) fn names_table(shown: &str, schema: &str, name: &str) -> bool {
             .is_some_and(|(s, n)| s.eq_ignore_ascii_case(schema) && n.eq_ignore_ascii_case(name))
 }
 
-/// The `SHOW TABLES` entry for `schema.name`.
-pub(crate) fn dataset_for<'a>(
-    datasets: &'a [DatasetInfo],
-    schema: &str,
-    name: &str,
-) -> Option<&'a DatasetInfo> {
-    datasets
-        .iter()
-        .find(|d| names_table(&d.table, schema, name))
-}
-
-/// Fills dataset ids and descriptions.
-pub(crate) fn apply_datasets(tables: &mut [Table], datasets: &[DatasetInfo]) {
-    for table in tables {
-        if let Some(d) = dataset_for(datasets, &table.schema, &table.name) {
-            table.dataset_id.clone_from(&d.dataset_id);
-            table.description.clone_from(&d.description);
-        }
-    }
-}
-
-/// Adds the keys Query Service reports to tables the catalog gave none (keys found in
-/// `pg_constraint` win).
+/// Adds the keys Query Service reports to the tables (a key a table already has wins).
+///
+/// The listings give no key position: key columns are put in the table's column order
+/// (a foreign key's column pairs move together), which is also PostgreSQL's usual order.
+/// `SHOW FOREIGN KEYS` names no constraint either: rows from one table to another form
+/// one composite key when their referenced columns are exactly the referenced table's
+/// (composite) primary key, else each row is a key of its own (two keys to the same
+/// table, such as `billed_by` and `shipped_by`, stay two).
 pub(crate) fn apply_keys(tables: &mut [Table], pks: &[ShownPrimaryKey], fks: &[ShownForeignKey]) {
-    let locations: Vec<(String, String)> = tables
-        .iter()
-        .map(|t| (t.schema.clone(), t.name.clone()))
-        .collect();
+    fn position(table: &Table, name: &str) -> usize {
+        table
+            .columns
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap_or(usize::MAX)
+    }
     for table in tables.iter_mut() {
         if table.primary_key.is_none()
             && let Some(pk) = pks
                 .iter()
                 .find(|k| names_table(&k.table, &table.schema, &table.name))
         {
+            let mut columns = pk.columns.clone();
+            columns.sort_by_key(|c| position(table, c));
             table.primary_key = Some(PrimaryKey {
                 name: format!("{}_pkey", table.name),
-                columns: pk.columns.clone(),
+                columns,
                 namespace: pk.namespace.clone(),
             });
         }
+    }
+    let targets: Vec<(String, String, Vec<String>)> = tables
+        .iter()
+        .map(|t| {
+            let mut key = t
+                .primary_key
+                .as_ref()
+                .map(|k| k.columns.clone())
+                .unwrap_or_default();
+            key.sort();
+            (t.schema.clone(), t.name.clone(), key)
+        })
+        .collect();
+    for table in tables.iter_mut() {
         for fk in fks
             .iter()
             .filter(|k| names_table(&k.table, &table.schema, &table.name))
         {
-            if table.foreign_keys.iter().any(|k| k.columns == fk.columns) {
-                continue;
-            }
-            let (ref_schema, ref_table) = locations
+            let target = targets
                 .iter()
-                .find(|(s, n)| names_table(&fk.ref_table, s, n))
-                .cloned()
+                .find(|(s, n, _)| names_table(&fk.ref_table, s, n));
+            let (ref_schema, ref_table) = target
+                .map(|(s, n, _)| (s.clone(), n.clone()))
                 .unwrap_or_else(|| (table.schema.clone(), fk.ref_table.clone()));
-            table.foreign_keys.push(ForeignKey {
-                name: format!("{}_{}_fkey", table.name, fk.columns.join("_")),
-                columns: fk.columns.clone(),
-                ref_schema,
-                ref_table,
-                ref_columns: fk.ref_columns.clone(),
-                on_delete: FkAction::NoAction,
-                on_update: FkAction::NoAction,
-            });
+            let mut referenced = fk.ref_columns.clone();
+            referenced.sort();
+            let composite =
+                fk.columns.len() > 1 && target.is_some_and(|(_, _, key)| *key == referenced);
+            let pairs: Vec<(String, String)> = fk
+                .columns
+                .iter()
+                .cloned()
+                .zip(fk.ref_columns.iter().cloned())
+                .collect();
+            let groups: Vec<Vec<(String, String)>> = if composite {
+                vec![pairs]
+            } else {
+                pairs.into_iter().map(|p| vec![p]).collect()
+            };
+            for mut group in groups {
+                group.sort_by_key(|(c, _)| position(table, c));
+                let (columns, ref_columns): (Vec<String>, Vec<String>) = group.into_iter().unzip();
+                if table.foreign_keys.iter().any(|k| k.columns == columns) {
+                    continue;
+                }
+                table.foreign_keys.push(ForeignKey {
+                    name: format!("{}_{}_fkey", table.name, columns.join("_")),
+                    columns,
+                    ref_schema: ref_schema.clone(),
+                    ref_table: ref_table.clone(),
+                    ref_columns,
+                    on_delete: FkAction::NoAction,
+                    on_update: FkAction::NoAction,
+                });
+            }
         }
         table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
     }
@@ -283,14 +280,6 @@ mod tests {
                 },
             ]
         );
-        let mut tables = vec![table("public", "Luma_Web_Data"), table("public", "other")];
-        apply_datasets(&mut tables, &parsed);
-        assert_eq!(
-            tables[0].dataset_id.as_deref(),
-            Some("5c8c3c555033b814b69f947f")
-        );
-        assert_eq!(tables[0].description.as_deref(), Some("Web events"));
-        assert_eq!(tables[1].dataset_id, None);
     }
 
     #[test]
@@ -360,7 +349,12 @@ mod tests {
         assert_eq!(keys[0].ref_columns, ["region", "no"]);
 
         let mut tables = vec![table("lake", "orders"), table("crm", "customers")];
-        apply_keys(&mut tables, &[], &keys);
+        let customers_key = ShownPrimaryKey {
+            table: "customers".into(),
+            columns: vec!["no".into(), "region".into()],
+            namespace: None,
+        };
+        apply_keys(&mut tables, &[customers_key], &keys);
         let fks = &tables[0].foreign_keys;
         assert_eq!(fks.len(), 2);
         assert_eq!(fks[0].name, "orders_cust_region_cust_no_fkey");
@@ -373,6 +367,109 @@ mod tests {
             ("lake", "elsewhere")
         );
         assert_eq!(fks[1].on_delete, FkAction::NoAction);
+    }
+
+    #[test]
+    fn keys_follow_column_order_and_two_keys_to_one_column_stay_two() {
+        let rows = [
+            row(&[
+                ("tableName", Some("orders")),
+                ("columnName", Some("shipped_by")),
+                ("referencedTableName", Some("employees")),
+                ("referencedColumnName", Some("id")),
+            ]),
+            row(&[
+                ("tableName", Some("orders")),
+                ("columnName", Some("billed_by")),
+                ("referencedTableName", Some("employees")),
+                ("referencedColumnName", Some("id")),
+            ]),
+            row(&[
+                ("tableName", Some("lines")),
+                ("columnName", Some("line_no")),
+                ("referencedTableName", Some("order_lines")),
+                ("referencedColumnName", Some("line_no")),
+            ]),
+            row(&[
+                ("tableName", Some("lines")),
+                ("columnName", Some("order_id")),
+                ("referencedTableName", Some("order_lines")),
+                ("referencedColumnName", Some("order_id")),
+            ]),
+        ];
+        let with_columns = |name: &str, columns: &[&str]| {
+            let mut t = table("public", name);
+            t.columns = columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| crate::model::Column {
+                    name: (*c).into(),
+                    ordinal: i32::try_from(i + 1).expect("small"),
+                    sql_type: "integer".into(),
+                    ty: crate::types::ColumnType::Unknown {
+                        name: "integer".into(),
+                    },
+                    nullable: true,
+                    default: None,
+                    identity: None,
+                    is_serial: false,
+                    generated: None,
+                    comment: None,
+                })
+                .collect();
+            t
+        };
+        let mut tables = vec![
+            with_columns("orders", &["id", "billed_by", "shipped_by"]),
+            with_columns("employees", &["id"]),
+            with_columns("lines", &["id", "order_id", "line_no"]),
+            with_columns("order_lines", &["order_id", "line_no"]),
+        ];
+        let pks = parse_show_primary_keys(&[
+            row(&[
+                ("tableName", Some("order_lines")),
+                ("columnName", Some("line_no")),
+            ]),
+            row(&[
+                ("tableName", Some("order_lines")),
+                ("columnName", Some("order_id")),
+            ]),
+        ]);
+        apply_keys(&mut tables, &pks, &parse_show_foreign_keys(&rows));
+        let keys = |t: &Table| -> Vec<(String, Vec<String>, Vec<String>)> {
+            t.foreign_keys
+                .iter()
+                .map(|k| (k.name.clone(), k.columns.clone(), k.ref_columns.clone()))
+                .collect()
+        };
+        let s = |v: &[&str]| -> Vec<String> { v.iter().map(|x| (*x).to_owned()).collect() };
+        assert_eq!(
+            keys(&tables[0]),
+            vec![
+                (
+                    "orders_billed_by_fkey".into(),
+                    s(&["billed_by"]),
+                    s(&["id"])
+                ),
+                (
+                    "orders_shipped_by_fkey".into(),
+                    s(&["shipped_by"]),
+                    s(&["id"])
+                ),
+            ]
+        );
+        assert_eq!(
+            tables[3].primary_key.as_ref().map(|k| k.columns.clone()),
+            Some(s(&["order_id", "line_no"]))
+        );
+        assert_eq!(
+            keys(&tables[2]),
+            vec![(
+                "lines_order_id_line_no_fkey".into(),
+                s(&["order_id", "line_no"]),
+                s(&["order_id", "line_no"])
+            )]
+        );
     }
 
     #[test]

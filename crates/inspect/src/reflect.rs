@@ -10,31 +10,41 @@ use crate::model::{
     TableKind, TableSummary, UniqueConstraint,
 };
 use crate::options::InspectOptions;
-use crate::queries::{CatalogSql, SHOW_FOREIGN_KEYS, SHOW_PRIMARY_KEYS, SHOW_TABLES};
-use crate::query_service::{
-    self, apply_datasets, apply_keys, parse_show_foreign_keys, parse_show_primary_keys,
-    parse_show_tables, show_row,
-};
+use crate::qs_reflect;
+use crate::queries::CatalogSql;
 use crate::resolve::{TypeCatalog, check_expression};
 use crate::rows::{ColumnRow, ConstraintRow, IndexRow, RelationRow, TypesRow};
 
 /// Reflects the selected relations with their columns, keys, indexes, checks and the
 /// user types they use.
 ///
-/// The server receives five catalog queries whatever the number of tables
-/// (relations, columns, constraints, indexes, types), plus, for
-/// [`Flavor::QueryService`](qsorm_connect::Flavor::QueryService), `SHOW TABLES`,
-/// `SHOW PRIMARY KEYS` and `SHOW FOREIGN KEYS`: at most eight statements. No bind
-/// parameters are used: filters are inlined as escaped literals.
+/// On PostgreSQL the server receives five catalog queries whatever the number of tables
+/// (relations, columns, constraints, indexes, types). No bind parameters are used:
+/// filters are inlined as escaped literals. Only the relations query is fatal. When
+/// another query fails, its part is left out and explained in [`Schema::warnings`].
+/// Inside a PostgreSQL transaction a failed query aborts the transaction, so the queries
+/// after it fail too (and warn).
 ///
-/// Only the relations query is fatal. When another query fails, its part is left out
-/// and explained in [`Schema::warnings`]. Inside a PostgreSQL transaction a failed
-/// query aborts the transaction, so the queries after it fail too (and warn); the
-/// `SHOW` statements run last for that reason.
+/// On [`Flavor::QueryService`](qsorm_connect::Flavor::QueryService) only documented access
+/// is used, in a session of its own opened from
+/// [`InspectOptions::connection`](crate::InspectOptions::connection) (`conn` is not used
+/// there): `SHOW TABLES`; psql's `\d` listing for the kinds; psql's `\d name` lookup
+/// (100 tables per statement); per table `SELECT * FROM t WHERE 1=0` (the column list)
+/// and psql's `\d+` column query (types, nullability, defaults, comments); per composite
+/// type psql's `\d` column query (one lookup per nesting level); `SHOW PRIMARY KEYS` and
+/// `SHOW FOREIGN KEYS`. That is 2 statements per table, 1 per composite type, and 4 plus
+/// one lookup per nesting level. Indexes, unique and check constraints, identity and
+/// generated columns, enum labels and domains are not visible that way: an enum or
+/// domain column is [`ColumnType::Unknown`](crate::ColumnType::Unknown). Any failed step
+/// is an error naming it, unless
+/// [`InspectOptions::allow_partial`](crate::InspectOptions::allow_partial) is set.
 pub async fn inspect<C: ConnectionTrait>(
     conn: &C,
     opts: &InspectOptions,
 ) -> Result<Schema, InspectError> {
+    if opts.flavor.is_query_service() {
+        return qs_reflect::inspect(opts).await;
+    }
     let sql = CatalogSql::new(opts)?;
     let relations = fetch(conn, "relations", sql.relations(), RelationRow::decode).await?;
     let mut warnings = Vec::new();
@@ -60,19 +70,6 @@ pub async fn inspect<C: ConnectionTrait>(
     add_indexes(&mut tables, indexes);
     let mut tables: Vec<Table> = tables.into_values().collect();
 
-    if opts.flavor.is_query_service() {
-        let datasets = show(conn, "show tables", SHOW_TABLES).await;
-        apply_datasets(
-            &mut tables,
-            &parse_show_tables(&or_warn(datasets, &mut warnings)),
-        );
-        let pks = show(conn, "show primary keys", SHOW_PRIMARY_KEYS).await;
-        let pks = parse_show_primary_keys(&or_warn(pks, &mut warnings));
-        let fks = show(conn, "show foreign keys", SHOW_FOREIGN_KEYS).await;
-        let fks = parse_show_foreign_keys(&or_warn(fks, &mut warnings));
-        apply_keys(&mut tables, &pks, &fks);
-    }
-
     schemas.sort();
     schemas.dedup();
     tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
@@ -84,37 +81,32 @@ pub async fn inspect<C: ConnectionTrait>(
     })
 }
 
-/// Lists the selected relations cheaply: one catalog query (plus `SHOW TABLES` on
-/// Query Service, whose failure only adds no dataset ids), sorted by (schema, name).
+/// Lists the selected relations cheaply, sorted by (schema, name): one catalog query on
+/// PostgreSQL. On Query Service (its own session, like [`inspect`]): `SHOW TABLES`,
+/// psql's `\d` listing for the kinds, and `SELECT * FROM t WHERE 1=0` per table for the
+/// column count.
 pub async fn table_names<C: ConnectionTrait>(
     conn: &C,
     opts: &InspectOptions,
 ) -> Result<Vec<TableSummary>, InspectError> {
+    if opts.flavor.is_query_service() {
+        return qs_reflect::table_names(opts).await;
+    }
     let sql = CatalogSql::new(opts)?;
     let relations = fetch(conn, "relations", sql.relations(), RelationRow::decode).await?;
-    let datasets = if opts.flavor.is_query_service() {
-        let mut ignored = Vec::new();
-        parse_show_tables(&or_warn(
-            show(conn, "show tables", SHOW_TABLES).await,
-            &mut ignored,
-        ))
-    } else {
-        Vec::new()
-    };
     let mut out: Vec<TableSummary> = relations
         .iter()
         .filter_map(|r| {
             let rel = r.rel.as_ref()?;
             let kind = TableKind::from_relkind(&rel.relkind)?;
-            let dataset = query_service::dataset_for(&datasets, &r.schema, &rel.name);
             Some(TableSummary {
                 schema: r.schema.clone(),
                 name: rel.name.clone(),
                 kind,
                 column_count: u32::try_from(rel.column_count).unwrap_or(0),
                 comment: rel.comment.clone(),
-                dataset_id: dataset.and_then(|d| d.dataset_id.clone()),
-                description: dataset.and_then(|d| d.description.clone()),
+                dataset_id: None,
+                description: None,
             })
         })
         .collect();
@@ -141,15 +133,6 @@ where
         .map(decode)
         .collect::<Result<_, _>>()
         .map_err(catalog)
-}
-
-/// Runs a Query Service `SHOW` statement.
-async fn show<C: ConnectionTrait>(
-    conn: &C,
-    query: &'static str,
-    sql: &str,
-) -> Result<Vec<query_service::ShowRow>, InspectError> {
-    fetch(conn, query, sql.to_owned(), |row| Ok(show_row(row))).await
 }
 
 /// The rows, or none and a warning.

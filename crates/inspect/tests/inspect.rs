@@ -2,7 +2,9 @@
 //!
 //! - `fixture`: `tests/fixtures/schema.sql` reflected and checked fact by fact;
 //! - `views`: the stable JSON snapshot and the psql-like text views;
-//! - `filters`: schema/table filters, the Query Service flavor, degraded parts;
+//! - `filters`: schema/table filters, degraded parts;
+//! - `query_service`: the Query Service flavor against the local Query Service (documented
+//!   access only), compared with the PostgreSQL flavor on the migrated sample dataset;
 //! - `round_trips`: the number of statements the server receives (10 vs 300 tables),
 //!   and an ignored benchmark against sea-schema.
 
@@ -10,6 +12,8 @@
 mod filters;
 #[path = "inspect/fixture.rs"]
 mod fixture;
+#[path = "inspect/query_service.rs"]
+mod query_service;
 #[path = "inspect/round_trips.rs"]
 mod round_trips;
 #[path = "inspect/views.rs"]

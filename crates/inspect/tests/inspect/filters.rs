@@ -1,10 +1,10 @@
-//! Filters, the Query Service flavor on PostgreSQL, and catalog queries the server rejects.
+//! Filters, the Query Service flavor on plain PostgreSQL, and catalog queries the server rejects.
 
 use qsorm_connect::Flavor;
 use qsorm_inspect::{InspectError, InspectOptions, UserType, inspect, table_names};
 use sea_orm::Database;
 
-use crate::{FIXTURE, column, database_with, names, pairs, pg, sandbox, table};
+use crate::{FIXTURE, database_with, names, pairs, pg, sandbox, table};
 
 #[tokio::test]
 async fn filters_select_schemas_and_exact_table_names() {
@@ -60,34 +60,30 @@ async fn filters_select_schemas_and_exact_table_names() {
     assert!(matches!(nul, Err(InspectError::InvalidName { .. })));
 }
 
+/// The Query Service flavor reads through documented access only, in a session of its own:
+/// on plain PostgreSQL it needs the connection settings, and then fails at its first step
+/// (`SHOW TABLES`), even when a partial reflection is allowed (there is nothing to reflect).
 #[tokio::test]
-async fn query_service_flavor_on_postgres_warns_for_each_show_statement() {
-    let (_db, conn) = database_with(FIXTURE).await;
-    let opts = InspectOptions::all(Flavor::QueryService).with_schemas(["public", "Sales-EU"]);
-    let schema = inspect(&conn, &opts).await.expect("inspect");
-    assert_eq!(schema.warnings.len(), 3, "{:#?}", schema.warnings);
-    for (warning, statement) in
-        schema
-            .warnings
-            .iter()
-            .zip(["show tables", "show primary keys", "show foreign keys"])
-    {
-        assert!(warning.contains(statement), "{warning}");
-    }
-    // Everything psql's catalog queries give is there; the newer columns are not asked for.
-    let all = table(&schema, "public", "all_types");
-    assert_eq!(all.columns.len(), 28);
-    assert_eq!(column(all, "id").identity, None);
-    assert!(!column(table(&schema, "public", "orders"), "order_id").is_serial);
-    assert_eq!(table(&schema, "public", "orders").foreign_keys.len(), 4);
-    assert_eq!(schema.types.len(), 9);
-    let listed = table_names(&conn, &opts)
+async fn query_service_flavor_on_postgres_fails_at_show_tables() {
+    let (db, conn) = database_with(FIXTURE).await;
+    let err = inspect(&conn, &InspectOptions::all(Flavor::QueryService))
         .await
-        .expect("table_names tolerates SHOW TABLES failing");
+        .expect_err("no settings");
+    assert!(matches!(err, InspectError::NeedsConnection), "{err:?}");
+    let settings =
+        qsorm_connect::cli::sandbox_connection(sandbox(), &db, Some(Flavor::QueryService))
+            .expect("settings");
+    let opts = InspectOptions::for_connection(&settings).allow_partial(true);
+    let err = inspect(&conn, &opts).await.expect_err("SHOW TABLES fails");
     assert!(
-        listed
-            .iter()
-            .any(|t| t.name == "all_types" && t.dataset_id.is_none())
+        err.to_string()
+            .starts_with("Query Service reflection failed at step `show tables`:"),
+        "{err}"
+    );
+    let err = table_names(&conn, &opts).await.expect_err("listing too");
+    assert!(
+        matches!(&err, InspectError::Step { step, .. } if step == "show tables"),
+        "{err:?}"
     );
 }
 
@@ -153,21 +149,16 @@ async fn simple_query_protocol_gives_the_same_schema() {
     let listed = table_names(&simple_conn, &pg()).await.expect("listing");
     assert_eq!(listed.len(), extended.tables.len());
 
-    let qs = InspectOptions::all(Flavor::QueryService).with_schemas(["public", "Sales-EU"]);
-    let as_query_service = inspect(&simple_conn, &qs)
+    // The Query Service flavor keeps to documented access, in its own session: against
+    // plain PostgreSQL its first step, SHOW TABLES, fails, and that is an error naming it.
+    let qs_settings =
+        qsorm_connect::cli::sandbox_connection(sandbox(), &db, Some(Flavor::QueryService))
+            .expect("settings");
+    let err = inspect(&simple_conn, &InspectOptions::for_connection(&qs_settings))
         .await
-        .expect("query-service flavor");
-    assert_eq!(
-        as_query_service.warnings.len(),
-        3,
-        "only the SHOW statements fail"
+        .expect_err("SHOW TABLES is no PostgreSQL statement");
+    assert!(
+        matches!(&err, InspectError::Step { step, .. } if step == "show tables"),
+        "{err:?}"
     );
-    // No extension filter for Query Service: pg_stat_statements' views come along.
-    for t in &extended.tables {
-        assert!(
-            as_query_service.table(&t.schema, &t.name).is_some(),
-            "{}",
-            t.name
-        );
-    }
 }
