@@ -142,7 +142,10 @@ async fn migrate_refuses_the_query_service_flavor() {
         .expect("target dir")
         .join("migrate");
     let (ok, stdout, stderr) = run_with(&qs, exe, &["up"]);
-    assert!(!ok, "migrate must refuse Query Service:\n{stdout}\n{stderr}");
+    assert!(
+        !ok,
+        "migrate must refuse Query Service:\n{stdout}\n{stderr}"
+    );
     assert!(
         stderr.to_lowercase().contains("query service"),
         "the refusal names Query Service: {stderr}"
@@ -209,7 +212,10 @@ async fn through_pgbouncer_in_transaction_mode() {
         .simple_query("UPDATE web_events SET event_type = 'x'")
         .await
         .expect_err("UPDATE refused");
-    assert!(matches!(err, ConnectError::Database { ref sqlstate, .. } if sqlstate == "0A000"), "{err:?}");
+    assert!(
+        matches!(err, ConnectError::Database { ref sqlstate, .. } if sqlstate == "0A000"),
+        "{err:?}"
+    );
     conn.close().await;
 }
 
@@ -245,8 +251,16 @@ async fn the_executor_picks_the_simple_protocol_for_query_service() {
     tx.execute_unprepared("INSERT INTO tx_probe SELECT 3 AS id")
         .await
         .expect("itas");
-    let nested = tx.begin().await.expect_err("no savepoints on Query Service");
-    assert!(nested.to_string().contains("not supported by Query Service"), "{nested}");
+    let nested = tx
+        .begin()
+        .await
+        .expect_err("no savepoints on Query Service");
+    assert!(
+        nested
+            .to_string()
+            .contains("not supported by Query Service"),
+        "{nested}"
+    );
     tx.rollback().await.expect("rollback");
     let tx = ex.begin().await.expect("begin");
     tx.execute_unprepared("INSERT INTO tx_probe SELECT 2 AS id")
