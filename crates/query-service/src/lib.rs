@@ -96,7 +96,7 @@ pub struct QueryService {
     database: String,
     tokens: Arc<Tokens>,
     ca_path: PathBuf,
-    task: tokio::task::JoinHandle<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
 }
 
@@ -136,6 +136,63 @@ fn tls_acceptor(dir: &Path) -> Result<(tokio_rustls::TlsAcceptor, PathBuf), QsEr
     Ok((tokio_rustls::TlsAcceptor::from(Arc::new(config)), ca_path))
 }
 
+/// Stack size of the server's threads: SQL is parsed, rewritten and dropped recursively, and
+/// clients send deep trees (a `UNION ALL` chain of thousands of rows).
+const SERVER_STACK: usize = 256 << 20;
+
+/// The server's own runtime, on its own threads (so a client in the same process, as in
+/// tests, neither shares its stack limits nor its scheduler): accepts until `stopped`.
+fn serve(
+    listener: std::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    handlers: Arc<Handlers>,
+    stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_stack_size(SERVER_STACK)
+        .thread_name("qsorm-query-service")
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("the local Query Service could not start its runtime: {e}");
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let listener = match TcpListener::from_std(listener) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!("the local Query Service could not listen: {e}");
+                return;
+            }
+        };
+        let accept = async {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    continue;
+                };
+                let acceptor = acceptor.clone();
+                let handlers = handlers.clone();
+                tokio::spawn(async move {
+                    if let Err(e) =
+                        pgwire::tokio::process_socket(socket, Some(acceptor), handlers).await
+                    {
+                        tracing::debug!("client connection ended: {e}");
+                    }
+                });
+            }
+        };
+        tokio::select! {
+            _ = stopped => {}
+            () = accept => {}
+        }
+    });
+    runtime.shutdown_background();
+}
+
 impl QueryService {
     /// Starts serving in front of `backend` (a PostgreSQL reachable with a trust login).
     pub async fn start(
@@ -153,8 +210,8 @@ impl QueryService {
         let (acceptor, ca_path) = tls_acceptor(dir.path())?;
         let tokens = Arc::new(Tokens::default());
         let token = tokens.issue(&options.user, options.token_ttl)?;
-        let listener = TcpListener::bind((options.host.as_str(), options.port))
-            .await
+        let listener = std::net::TcpListener::bind((options.host.as_str(), options.port))
+            .and_then(|l| l.set_nonblocking(true).map(|_| l))
             .map_err(|e| internal("listening", e))?;
         let port = listener
             .local_addr()
@@ -180,22 +237,11 @@ impl QueryService {
             },
         });
         let handlers = Arc::new(Handlers { shared, startup });
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((socket, _)) = listener.accept().await else {
-                    continue;
-                };
-                let acceptor = acceptor.clone();
-                let handlers = handlers.clone();
-                tokio::spawn(async move {
-                    if let Err(e) =
-                        pgwire::tokio::process_socket(socket, Some(acceptor), handlers).await
-                    {
-                        tracing::debug!("client connection ended: {e}");
-                    }
-                });
-            }
-        });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("qsorm-query-service".to_owned())
+            .spawn(move || serve(listener, acceptor, handlers, stopped))
+            .map_err(|e| internal("starting the server thread", e))?;
         Ok(QueryService {
             host: options.host,
             port,
@@ -204,7 +250,7 @@ impl QueryService {
             database: format!("{}:all", options.sandbox_name),
             tokens,
             ca_path,
-            task,
+            stop: Some(stop),
             _dir: dir,
         })
     }
@@ -273,7 +319,9 @@ impl QueryService {
 
 impl Drop for QueryService {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
     }
 }
 
