@@ -308,6 +308,20 @@ impl QueryService {
         )
     }
 
+    /// Connection settings for qsorm-connect: this server, the first token, `verify-full`
+    /// against its root certificate, the Query Service flavor.
+    pub fn connect_params(&self) -> qsorm_connect::ConnParams {
+        qsorm_connect::ConnParams::default()
+            .host(&self.host)
+            .port(self.port)
+            .database(&self.database)
+            .user(&self.user)
+            .password(&self.token)
+            .sslmode(qsorm_connect::SslMode::VerifyFull)
+            .sslrootcert(self.ca_path.clone())
+            .flavor(qsorm_connect::Flavor::QueryService)
+    }
+
     /// The PSQL command the Experience Platform UI would show for this server.
     pub fn psql_command(&self) -> String {
         format!(
