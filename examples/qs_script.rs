@@ -84,8 +84,8 @@ fn script(flavor: Flavor) -> QsScript {
                 .row_validation(false)
                 .flavor(flavor),
         )
-        .then(insert_into_select("daily_revenue", revenue(flavor, false)))
-        .then(create_view("daily_revenue_usd", usd, true))
+        .then(insert_into_select("daily_revenue", revenue(flavor, false)).flavor(flavor))
+        .then(create_view("daily_revenue_usd", usd, true).flavor(flavor))
         .then(add_primary_key(
             "daily_revenue",
             ["_id"],
@@ -102,11 +102,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let s = script(flavor);
         println!("-- up ({flavor})");
         for stmt in s.statements() {
-            println!("{};", stmt.to_sql());
+            println!("{};", stmt.to_sql()?);
         }
         println!("-- down: drop what up created (no data rollback on Query Service)");
         for stmt in s.down_statements() {
-            println!("{};", stmt.to_sql());
+            println!("{};", stmt.to_sql()?);
         }
         return Ok(());
     }
@@ -139,7 +139,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("-- down (start clean)");
     for stmt in s.down_statements() {
         run(stmt.as_ref(), &simple).await?;
-        println!("ok: {}", stmt.to_sql());
+        println!("ok: {}", stmt.to_sql()?);
     }
     if args.down {
         conn.close().await;
@@ -152,7 +152,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "ok ({} ms): {}",
             started.elapsed().as_millis(),
-            stmt.to_sql()
+            stmt.to_sql()?
         );
     }
 

@@ -8,7 +8,6 @@
 //! ```
 
 use clap::Parser;
-use qsorm::connect::Flavor;
 use qsorm::connect::cli::ConnectArgs;
 use qsorm::repository::{Profile, Repo};
 use qsorm_entity::web_events;
@@ -40,16 +39,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // inspect(engine).get_table_names(): one catalog query on PostgreSQL; on Query Service
     // SHOW TABLES, psql's \d listing and one `SELECT * FROM t WHERE 1=0` per table.
-    let simple = conn.simple();
-    let tables = table_names(&simple, &InspectOptions::for_connection(conn)).await?;
+    // executor(): the wire path this connection's flavor needs (simple protocol on Query
+    // Service, bind parameters on PostgreSQL), chosen once.
+    let db = conn.executor();
+    let tables = table_names(&db, &InspectOptions::for_connection(conn)).await?;
     print!("{}", tables_text(&tables));
 
     if tables.iter().any(|t| t.name == "web_events") {
         let events: Repo<web_events::Entity> = Repo::new(Profile::for_connection(conn));
-        let total = match conn.flavor() {
-            Flavor::QueryService => events.count(&simple, Condition::all()).await?,
-            Flavor::Postgres => events.count(conn.db(), Condition::all()).await?,
-        };
+        let total = events.count(&db, Condition::all()).await?;
         println!("web_events: {total} rows");
     }
     conn.close().await;

@@ -30,15 +30,8 @@ async fn sample_query_service() -> QueryService {
 }
 
 fn params(qs: &QueryService, token: &str) -> ConnParams {
-    ConnParams::default()
-        .host(qs.host())
-        .port(qs.port())
-        .database(qs.database())
-        .user(qs.user())
+    qs.connect_params()
         .password(token)
-        .sslmode(SslMode::VerifyFull)
-        .sslrootcert(qs.ca_cert_path().to_path_buf())
-        .flavor(Flavor::QueryService)
         .connect_timeout(Duration::from_secs(5))
 }
 

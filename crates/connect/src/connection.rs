@@ -104,10 +104,10 @@ impl QsConnection {
     }
 
     /// The same pool as a sea-orm connection that runs every statement over the simple query
-    /// protocol with inlined literals (see [`crate::simple`]): what Query Service and poolers in
-    /// transaction mode need.
+    /// protocol with inlined literals of this connection's flavor (see [`crate::simple`] and
+    /// [`crate::literal`]): what Query Service and poolers in transaction mode need.
     pub fn simple(&self) -> crate::SimpleConnection {
-        crate::SimpleConnection::new(self.pool.clone())
+        crate::SimpleConnection::with_flavor(self.pool.clone(), self.flavor())
     }
 
     /// The underlying sqlx pool.
@@ -165,8 +165,9 @@ impl QsConnection {
     }
 
     /// Runs SQL over the simple query protocol (no Parse/Bind: what psql and psycopg2 do) and
-    /// returns the rows. Only pass SQL whose literals are already escaped (sea-query's
-    /// `to_string(PostgresQueryBuilder)` does that).
+    /// returns the rows. Only pass SQL whose literals are already rendered for this flavor
+    /// ([`crate::literal`]; sea-query's `to_string` is a debugging aid that writes `E'...'`,
+    /// which Query Service refuses).
     pub async fn simple_query(&self, sql: &str) -> Result<Vec<QueryResult>, ConnectError> {
         use futures_util::TryStreamExt;
         let rows: Result<Vec<sqlx::postgres::PgRow>, ConnectError> =

@@ -27,6 +27,7 @@ pub mod env;
 pub mod error;
 pub mod executor;
 pub mod flavor;
+pub mod literal;
 pub mod params;
 pub mod parse;
 pub mod password;
@@ -40,6 +41,7 @@ pub use env::{EnvSource, resolve};
 pub use error::{ConnectError, ErrorContext, classify, classify_sqlx};
 pub use executor::{Executor, ExecutorTransaction};
 pub use flavor::Flavor;
+pub use literal::{InlineError, LiteralError, SqlType, inline_error};
 pub use params::ConnParams;
 pub use parse::{
     parse_any, parse_credentials_json, parse_key_value, parse_psql_command, parse_url,

@@ -3,7 +3,11 @@
 //! quoted identifiers, dollar-quoted bodies (`$$...$$`, `$tag$...$tag$`) and comments
 //! (`--`, nested `/* */`) are text, not placeholders. Each inlined value is wrapped in
 //! parentheses so that no operator around it changes its meaning (`-$1` with `-5` stays
-//! `-(-5)`, not the comment `--5`).
+//! `-(-5)`, not the comment `--5`), unless it is a primary [`Expression`] (an unsigned number,
+//! a literal, a function call or `CAST(...)`, a parenthesised group: what no operator can
+//! split) with nothing next to it that could join it (a `.`, a `[`, a letter or digit, a `$`,
+//! a quote; a string constant next to another one). Clauses that want a literal get one
+//! (Query Service's `LIMIT 500`, `array(...)` and `NULL` in a store assignment).
 
 /// Why a statement's placeholders and values do not fit together.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,13 +51,47 @@ pub enum PlaceholderError {
     },
 }
 
+/// What a placeholder is replaced with: SQL text, and whether it is a primary expression
+/// (one token or one closed group: a literal, `NULL`, a function call, `CAST(...)`, a
+/// parenthesised expression) that needs no parentheses where nothing can join it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expression {
+    /// The SQL text.
+    pub text: String,
+    /// Whether it is a primary expression.
+    pub primary: bool,
+}
+
+impl Expression {
+    /// A primary expression (see [`Expression`]).
+    pub fn primary(text: String) -> Expression {
+        Expression {
+            text,
+            primary: true,
+        }
+    }
+}
+
+/// Any text: primary only when it is an unsigned number (`500`, `1.5`).
+impl From<String> for Expression {
+    fn from(text: String) -> Expression {
+        let (int, frac) = text.split_once('.').unwrap_or((&text, "0"));
+        let primary = !int.is_empty()
+            && !frac.is_empty()
+            && int.bytes().all(|b| b.is_ascii_digit())
+            && frac.bytes().all(|b| b.is_ascii_digit());
+        Expression { text, primary }
+    }
+}
+
 /// Replaces each `$n` outside literals, quoted identifiers, dollar quotes and comments with
-/// `(` + `render(n - 1)` + `)`. Every value must be used and every placeholder must have a
-/// value.
-pub fn inline<E>(
+/// `(` + `render(n - 1)` + `)` (a primary [`Expression`] without parentheses where nothing
+/// can join it, see the module docs). Every value must be used and every placeholder must
+/// have a value.
+pub fn inline<T: Into<Expression>, E>(
     sql: &str,
     values: usize,
-    mut render: impl FnMut(usize) -> Result<String, E>,
+    mut render: impl FnMut(usize) -> Result<T, E>,
 ) -> Result<Result<String, E>, PlaceholderError> {
     let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len() + 16 * values);
@@ -98,10 +136,11 @@ pub fn inline<E>(
                 }
                 used[n - 1] = true;
                 out.push_str(&sql[copied..start]);
-                match render(n - 1) {
-                    Ok(text) => {
+                match render(n - 1).map(Into::into) {
+                    Ok(expr) if stands_alone(&expr, bytes, start, j) => out.push_str(&expr.text),
+                    Ok(expr) => {
                         out.push('(');
-                        out.push_str(&text);
+                        out.push_str(&expr.text);
                         out.push(')');
                     }
                     Err(e) => return Ok(Err(e)),
@@ -124,6 +163,27 @@ pub fn inline<E>(
         return Err(PlaceholderError::Unused { index: unused + 1 });
     }
     Ok(Ok(out))
+}
+
+/// Whether `expr`, replacing `sql[start..end]`, needs no parentheses: a primary expression
+/// that no neighbouring byte can join (a field access or subscript after it, a letter, digit,
+/// `$` or quote right after it, `.` or `U&` right before it, or a string constant beside
+/// another one, which Spark, and PostgreSQL across a newline, read as one string).
+fn stands_alone(expr: &Expression, sql: &[u8], start: usize, end: usize) -> bool {
+    let text = expr.text.as_bytes();
+    let (Some(first), Some(last)) = (text.first(), text.last()) else {
+        return false;
+    };
+    let before = &sql[..start];
+    let after = &sql[end..];
+    let joins = |b: &u8| is_ident_byte(*b) || matches!(b, b'.' | b'[' | b'$' | b'\'' | b'"');
+    let prev_token = before.iter().rev().find(|b| !b.is_ascii_whitespace());
+    let next_token = after.iter().find(|b| !b.is_ascii_whitespace());
+    expr.primary
+        && !after.first().is_some_and(joins)
+        && before.last() != Some(&b'.')
+        && !(*first == b'\'' && (before.ends_with(b"&") || prev_token == Some(&b'\'')))
+        && !(*last == b'\'' && next_token == Some(&b'\''))
 }
 
 fn is_ident_byte(b: u8) -> bool {
@@ -256,6 +316,49 @@ mod tests {
             run("SELECT $99999999999999999999999", &["a"]),
             Err(PlaceholderError::OutOfRange { .. })
         ));
+    }
+
+    #[test]
+    fn primary_expressions_stand_alone_where_nothing_can_join_them() {
+        let run = |sql: &str, values: &[&str]| {
+            inline(sql, values.len(), |i| {
+                Ok::<_, ()>(Expression::primary(values[i].to_owned()))
+            })
+            .map(|r| r.unwrap_or_default())
+        };
+        assert_eq!(
+            run(
+                "SELECT $1, $2 AS c, f($3), $4::int",
+                &["array()", "NULL", "'a'", "CAST(x AS t)"]
+            )
+            .unwrap(),
+            "SELECT array(), NULL AS c, f('a'), CAST(x AS t)::int"
+        );
+        assert_eq!(
+            run(
+                "SELECT $1[1], $2.f, U&$3, 'a' $4, $5\n'b', $6x",
+                &["a()", "b()", "'c'", "'d'", "'e'", "g()"]
+            )
+            .unwrap(),
+            "SELECT (a())[1], (b()).f, U&('c'), 'a' ('d'), ('e')\n'b', (g())x"
+        );
+    }
+
+    #[test]
+    fn unsigned_numbers_stand_alone_where_nothing_can_join_them() {
+        assert_eq!(
+            run("SELECT x LIMIT $1 OFFSET $2", &["500", "1.5"]).unwrap(),
+            "SELECT x LIMIT 500 OFFSET 1.5"
+        );
+        assert_eq!(run("SELECT -$1", &["5"]).unwrap(), "SELECT -5");
+        assert_eq!(
+            run(
+                "SELECT $1::int, $2.x, t.$3, $4a, $5'b', $6",
+                &["1", "2", "3", "4", "5", "1e5"]
+            )
+            .unwrap(),
+            "SELECT 1::int, (2).x, t.(3), (4)a, (5)'b', (1e5)"
+        );
     }
 
     #[test]

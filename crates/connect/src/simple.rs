@@ -1,12 +1,17 @@
 //! A sea-orm `ConnectionTrait` that speaks only the simple query protocol, like psql and
-//! psycopg2: bind values are inlined as escaped literals (sea-orm's PostgreSQL renderer) and
-//! every statement travels as one `Query` message.
+//! psycopg2: bind values are inlined as literals by qsorm's renderer ([`crate::literal`], for
+//! the connection's [`Flavor`]) through the token-aware placeholder inliner
+//! ([`crate::placeholders`]), and every statement travels as one `Query` message.
 //!
 //! Why: sqlx prepares every bound statement as a *named* server-side statement, even with the
 //! statement cache off, and sends Parse/Describe and Bind/Execute in two synchronisation
 //! rounds. Query Service does not document the extended protocol, and a pooler in transaction
 //! mode hands the second round to another server connection. The simple protocol has neither
 //! problem: one message, one implicit transaction, no server-side state.
+//!
+//! A value that has no literal (a NUL character) or placeholders that do not fit the values
+//! fail the call before anything is sent, with a `DbErr` carrying the typed
+//! [`crate::literal::InlineError`] (get it back with [`crate::literal::inline_error`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -20,25 +25,43 @@ use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres};
 use tokio::sync::Mutex;
 
+use crate::Flavor;
+
 fn db_err(e: sqlx::Error) -> DbErr {
     DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
 }
 
-/// The SQL of a statement with its values inlined.
-fn inline(stmt: &Statement) -> String {
-    stmt.to_string()
+/// The SQL of a statement with its values inlined as `flavor`'s literals. A statement without
+/// values (`Statement::from_string`) is sent as it is.
+fn inline(stmt: &Statement, flavor: Flavor) -> Result<String, DbErr> {
+    match &stmt.values {
+        None => Ok(stmt.sql.clone()),
+        Some(values) => Ok(crate::literal::inline(&stmt.sql, &values.0, flavor)?),
+    }
 }
 
 /// A pool that runs every statement over the simple query protocol.
 #[derive(Debug, Clone)]
 pub struct SimpleConnection {
     pool: PgPool,
+    flavor: Flavor,
 }
 
 impl SimpleConnection {
-    /// Wraps a pool.
+    /// Wraps a pool of a PostgreSQL server (values inlined as PostgreSQL literals).
     pub fn new(pool: PgPool) -> SimpleConnection {
-        SimpleConnection { pool }
+        SimpleConnection::with_flavor(pool, Flavor::Postgres)
+    }
+
+    /// Wraps a pool of a `flavor` server: values are inlined as that flavor's literals.
+    /// [`crate::QsConnection::simple`] passes the connection's flavor.
+    pub fn with_flavor(pool: PgPool, flavor: Flavor) -> SimpleConnection {
+        SimpleConnection { pool, flavor }
+    }
+
+    /// The flavor values are inlined for.
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
     }
 }
 
@@ -72,7 +95,7 @@ impl ConnectionTrait for SimpleConnection {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        run(&self.pool, inline(&stmt)).await
+        run(&self.pool, inline(&stmt, self.flavor)?).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
@@ -80,11 +103,14 @@ impl ConnectionTrait for SimpleConnection {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        Ok(fetch(&self.pool, inline(&stmt)).await?.into_iter().next())
+        Ok(fetch(&self.pool, inline(&stmt, self.flavor)?)
+            .await?
+            .into_iter()
+            .next())
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        fetch(&self.pool, inline(&stmt)).await
+        fetch(&self.pool, inline(&stmt, self.flavor)?).await
     }
 }
 
@@ -175,6 +201,7 @@ transaction_trait!(SimpleConnection => SimpleTransaction, |this, isolation, acce
     run(&mut *conn, begin_sql(isolation, access)).await?;
     Ok(SimpleTransaction {
         conn: Arc::new(Mutex::new(Some(conn))),
+        flavor: this.flavor,
         depth: 0,
         savepoints: Arc::new(AtomicU32::new(0)),
         finished: false,
@@ -185,6 +212,7 @@ transaction_trait!(SimpleTransaction => SimpleTransaction, |this, _isolation, _a
     let depth = this.savepoints.fetch_add(1, Ordering::SeqCst) + 1;
     let nested = SimpleTransaction {
         conn: this.conn.clone(),
+        flavor: this.flavor,
         depth,
         savepoints: this.savepoints.clone(),
         finished: false,
@@ -200,6 +228,7 @@ transaction_trait!(SimpleTransaction => SimpleTransaction, |this, _isolation, _a
 #[derive(Debug)]
 pub struct SimpleTransaction {
     conn: Arc<Mutex<Option<PoolConnection<Postgres>>>>,
+    flavor: Flavor,
     depth: u32,
     savepoints: Arc<AtomicU32>,
     finished: bool,
@@ -298,7 +327,7 @@ impl ConnectionTrait for SimpleTransaction {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        let sql = inline(&stmt);
+        let sql = inline(&stmt, self.flavor)?;
         self.with_conn(|c| Box::pin(run(c, sql))).await
     }
 
@@ -312,7 +341,7 @@ impl ConnectionTrait for SimpleTransaction {
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let sql = inline(&stmt);
+        let sql = inline(&stmt, self.flavor)?;
         self.with_conn(|c| Box::pin(fetch(c, sql))).await
     }
 }

@@ -11,7 +11,6 @@ use sea_orm::{
 use crate::error::RepoError;
 use crate::nested::unnest_expr;
 use crate::pg_text::{pg_text, push_array};
-use crate::profile::WireMode;
 use crate::repo::{Repo, quote_ident};
 use crate::rows::{IndexedRow as Row, group_rows};
 
@@ -110,14 +109,11 @@ impl<E: EntityTrait> Repo<E> {
         rows: &[Row],
         returning: bool,
     ) -> Result<Vec<QueryResult>, RepoError> {
-        let mut stmt = Statement::from_sql_and_values(
+        let mut stmt = self.profile.inline(Statement::from_sql_and_values(
             DbBackend::Postgres,
             sql,
             Self::column_literals(cols, rows),
-        );
-        if self.profile.wire == WireMode::Inline {
-            stmt = Statement::from_string(DbBackend::Postgres, stmt.to_string());
-        }
+        ))?;
         if returning {
             stmt.sql.push_str(&self.returning_sql());
             self.profile.rows(db, stmt).await

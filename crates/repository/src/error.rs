@@ -1,5 +1,6 @@
 //! Typed repository errors, classified by SQLSTATE (never by message text).
 
+use qsorm_connect::literal::{InlineError, LiteralError};
 use qsorm_connect::{ConnectError, ErrorContext, Flavor, classify};
 use sea_orm::DbErr;
 
@@ -170,8 +171,30 @@ impl RepoError {
     }
 }
 
+/// A value no literal can carry (a NUL character, a Query Service year outside 1..=9999),
+/// naming where it sits.
+impl From<LiteralError> for RepoError {
+    fn from(e: LiteralError) -> Self {
+        RepoError::InvalidInput(e.to_string())
+    }
+}
+
+/// Values that could not be inlined into a statement.
+impl From<InlineError> for RepoError {
+    fn from(e: InlineError) -> Self {
+        match e {
+            InlineError::Literal(e) => e.into(),
+            other => RepoError::InvalidInput(other.to_string()),
+        }
+    }
+}
+
 /// Classifies a sea-orm error. `ctx` (when known) lets connection errors name host and user.
+/// Values a simple-protocol connection could not inline are [`RepoError::InvalidInput`].
 pub fn classify_db_err(err: DbErr, ctx: Option<&ErrorContext>) -> RepoError {
+    if let Some(e) = qsorm_connect::inline_error(&err) {
+        return e.clone().into();
+    }
     if let Some(sqlx::Error::Database(db)) = qsorm_connect::error::sqlx_error(&err) {
         let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
         let constraint = || db.constraint().unwrap_or_default().to_owned();

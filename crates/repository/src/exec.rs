@@ -1,5 +1,6 @@
 //! Running sea-query statements under a profile: bind or inline, recorded, errors classified.
 
+use qsorm_connect::literal::Renderer;
 use sea_orm::sea_query::{PostgresQueryBuilder, QueryStatementWriter};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
 
@@ -7,16 +8,33 @@ use crate::error::{RepoError, classify_db_err};
 use crate::profile::{Profile, WireMode};
 
 impl Profile {
-    /// Renders a statement for this profile.
-    pub(crate) fn statement<S: QueryStatementWriter>(&self, stmt: &S) -> Statement {
-        match self.wire {
-            WireMode::Bind => {
-                let (sql, values) = stmt.build(PostgresQueryBuilder);
-                Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+    /// Renders a statement for this profile: built with `$n` placeholders, then, in
+    /// [`WireMode::Inline`], each placeholder replaced by its value's literal for the profile's
+    /// flavor ([`qsorm_connect::literal`]). A value no literal can carry (a NUL character) is
+    /// [`RepoError::InvalidInput`] naming the placeholder, before any round trip.
+    pub(crate) fn statement<S: QueryStatementWriter>(
+        &self,
+        stmt: &S,
+    ) -> Result<Statement, RepoError> {
+        let (sql, values) = stmt.build(PostgresQueryBuilder);
+        self.inline(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+    }
+
+    /// In [`WireMode::Inline`], the statement with its values inlined as literals of the
+    /// profile's flavor; in [`WireMode::Bind`], the statement as it is.
+    pub(crate) fn inline(&self, stmt: Statement) -> Result<Statement, RepoError> {
+        match (self.wire, &stmt.values) {
+            (WireMode::Inline, Some(values)) => {
+                let sql = Renderer::new(self.flavor)
+                    .with_composites(&self.composites)
+                    .inline(&stmt.sql, &values.0)?;
+                Ok(Statement::from_string(DbBackend::Postgres, sql))
             }
-            WireMode::Inline => {
-                Statement::from_string(DbBackend::Postgres, stmt.to_string(PostgresQueryBuilder))
-            }
+            _ => Ok(stmt),
         }
     }
 

@@ -16,8 +16,10 @@
 //! | PostgreSQL | bind parameters; composites as `to_json(col)` | `UNNEST` bulk path (one text-array literal per column), UPDATE, DELETE, ON CONFLICT |
 //! | Query Service | inlined literals, pages under the 50,000-row cap | `INSERT INTO t SELECT ... UNION ALL ...`, `struct(...)`; update/delete/upsert refused before any round trip |
 //!
-//! [`qs_literal`]: the Query Service value renderer (typed literals that a Spark-style lexer and
-//! PostgreSQL read alike, `struct(...)` / `array(...)`, backtick identifiers).
+//! [`qs_literal`]: the Query Service entry points into qsorm's one value renderer,
+//! [`qsorm_connect::literal`] (typed literals that a Spark-style lexer and PostgreSQL read
+//! alike, `struct(...)` / `array(...)`, backtick identifiers); inlined reads
+//! ([`WireMode::Inline`]) go through the same renderer.
 //!
 //! [`qs_script`]: typed Query Service scripts (CTAS, `INSERT INTO ... SELECT`, views,
 //! primary-key metadata), rendered for Query Service or PostgreSQL, and their "down" (drop
@@ -41,6 +43,7 @@ mod write;
 pub use bulk::ConflictTarget;
 pub use error::{RepoError, classify_db_err};
 pub use profile::{Profile, QUERY_SERVICE_PAGE_CAP, Recorder, WireMode};
+pub use qs_insert::{MAX_ROWS_PER_STATEMENT, MAX_STATEMENT_BYTES};
 pub use read::{KeysetPage, Page};
 pub use repo::Repo;
 pub use tx::transaction;

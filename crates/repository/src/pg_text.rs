@@ -1,8 +1,7 @@
 //! Values in PostgreSQL's text input format, and array literals of them: the bulk path binds
 //! one `text[]` literal per column and lets the server cast it.
 
-use std::fmt::Write;
-
+use qsorm_connect::literal::{bytea_hex, f32_text, f64_text};
 use sea_orm::Value;
 use sea_orm::sea_query::OptionEnum;
 
@@ -10,17 +9,6 @@ use sea_orm::sea_query::OptionEnum;
 pub fn pg_text(value: &Value) -> Option<String> {
     fn show<T: std::fmt::Display>(v: &Option<T>) -> Option<String> {
         v.as_ref().map(ToString::to_string)
-    }
-    fn float(v: Option<f64>) -> Option<String> {
-        v.map(|f| {
-            if f.is_nan() {
-                "NaN".to_owned()
-            } else if f.is_infinite() {
-                if f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
-            } else {
-                f.to_string()
-            }
-        })
     }
     match value {
         Value::Bool(v) => v.map(|b| if b { "t" } else { "f" }.to_owned()),
@@ -32,20 +20,14 @@ pub fn pg_text(value: &Value) -> Option<String> {
         Value::SmallUnsigned(v) => show(v),
         Value::Unsigned(v) => show(v),
         Value::BigUnsigned(v) => show(v),
-        Value::Float(v) => float(v.map(f64::from)),
-        Value::Double(v) => float(*v),
+        // Shortest round-trip text (`NaN`, `Infinity`, `-0`, `1e300`), as the literal renderer.
+        Value::Float(v) => v.map(f32_text),
+        Value::Double(v) => v.map(f64_text),
         Value::String(v) => v.clone(),
         Value::Char(v) => show(v),
         Value::Enum(OptionEnum::Some(e)) => Some(e.value.to_string()),
         Value::Enum(OptionEnum::None(_)) => None,
-        Value::Bytes(v) => v.as_ref().map(|b| {
-            let mut s = String::with_capacity(2 + 2 * b.len());
-            s.push_str("\\x");
-            for byte in b {
-                let _ = write!(s, "{byte:02x}");
-            }
-            s
-        }),
+        Value::Bytes(v) => v.as_deref().map(bytea_hex),
         Value::Json(v) => v.as_ref().map(|j| j.to_string()),
         Value::ChronoDate(v) => show(v),
         Value::ChronoTime(v) => v.map(|t| t.format("%H:%M:%S%.f").to_string()),

@@ -11,9 +11,10 @@ use crate::qs_literal::{CompositeTable, CompositeTypes};
 pub enum WireMode {
     /// Values travel as bind parameters (extended protocol). PostgreSQL default.
     Bind,
-    /// Values are inlined as escaped literals (sea-query's PostgreSQL renderer for reads;
-    /// Query Service inserts use [`crate::qs_literal`]). Query Service default. Pair it
-    /// with `QsConnection::simple()` so every statement also travels over the simple query
+    /// Values are inlined as literals of the profile's flavor by qsorm's one renderer
+    /// ([`qsorm_connect::literal`]; reads are built with placeholders and inlined, Query
+    /// Service inserts use [`crate::qs_literal`]). Query Service default. Pair it with
+    /// `QsConnection::simple()` so every statement also travels over the simple query
     /// protocol (like psql and psycopg2).
     Inline,
 }

@@ -1,9 +1,14 @@
 //! Query Service "migrations": typed builders for the statements Query Service accepts for
 //! changing datasets — `CREATE TABLE ... AS (SELECT ...)` (CTAS), `INSERT INTO ... SELECT`
 //! (ITAS), `CREATE [OR REPLACE] VIEW`, `ALTER TABLE ... ADD CONSTRAINT PRIMARY KEY (...)
-//! NAMESPACE '...'`, `DROP TABLE / VIEW IF EXISTS` — each rendered to one SQL string with
-//! sea-query (`PostgresQueryBuilder`, literals inlined and escaped: Query Service documents no
-//! bind parameters) and run with `execute_unprepared` (the simple query protocol).
+//! NAMESPACE '...'`, `DROP TABLE / VIEW IF EXISTS` — each rendered to one SQL string and run
+//! with `execute_unprepared` (the simple query protocol). Selects are built by sea-query with
+//! placeholders and their values inlined by qsorm's renderer ([`qsorm_connect::literal`]) for
+//! the statement's flavor (Query Service documents no bind parameters and refuses `E'...'`);
+//! names are double-quoted (Adobe documents double quotes for identifiers). The values of
+//! Query-Service-only clauses that take exactly one string literal (`WITH (schema='...')`,
+//! `NAMESPACE '...'`) are written as Spark reads them, `\` and `'` escaped with a backslash
+//! ([`qsorm_connect::literal::spark_string_literal`]).
 //!
 //! Query Service has no `UPDATE`, `DELETE` or transactional DDL, so a script cannot be rolled
 //! back: its "down" ([`QsScript::down_statements`]) drops what the script created (tables with
@@ -25,20 +30,23 @@
 //!     .to_owned();
 //! let ctas = create_table_as("events_copy", select).schema("Events copy").flavor(Flavor::QueryService);
 //! assert_eq!(
-//!     ctas.to_sql(),
+//!     ctas.to_sql().unwrap(),
 //!     r#"CREATE TABLE "events_copy" WITH (schema='Events copy') AS (SELECT "_id" AS "_id" FROM "web_events")"#
 //! );
 //! let pk = add_primary_key("events_copy", ["_id"], "ECID", Flavor::Postgres);
-//! assert_eq!(pk.to_sql(), r#"ALTER TABLE "events_copy" ADD PRIMARY KEY ("_id")"#);
+//! assert_eq!(pk.to_sql().unwrap(), r#"ALTER TABLE "events_copy" ADD PRIMARY KEY ("_id")"#);
 //! ```
 
 use std::future::Future;
 
 use qsorm_connect::Flavor;
+use qsorm_connect::literal::{
+    InlineError, LiteralError, Location, NulCharacter, Renderer, spark_string_literal,
+};
 use sea_orm::{ConnectionTrait, DbErr};
 use sea_query::{
     DatabaseName, DynIden, IndexBuilder, IntoIden, IntoTableRef, PostgresQueryBuilder,
-    QueryBuilder, SchemaName, SelectStatement, Table, TableName, TableRef, Value,
+    QueryBuilder, SchemaName, SelectStatement, Table, TableName, TableRef,
 };
 
 /// A failed or refused script statement.
@@ -56,12 +64,17 @@ pub enum QsScriptError {
     /// The statement is incomplete (checked before any round trip).
     #[error("invalid statement: {0}")]
     Invalid(String),
+    /// A value has no literal (a NUL character; on Query Service a year outside 1..=9999),
+    /// found before any round trip.
+    #[error(transparent)]
+    Value(#[from] InlineError),
 }
 
 /// A statement of a Query Service script.
 pub trait QsStatement: std::fmt::Debug + Send + Sync {
-    /// The SQL, one statement, literals inlined.
-    fn to_sql(&self) -> String;
+    /// The SQL, one statement, literals inlined ([`QsScriptError::Value`] when a value has
+    /// no literal).
+    fn to_sql(&self) -> Result<String, QsScriptError>;
 
     /// What undoes it on Query Service (no data rollback there): a `DROP ... IF EXISTS` for
     /// what it created, `None` for statements that create nothing (`INSERT INTO ... SELECT`,
@@ -93,7 +106,7 @@ pub async fn run<C: ConnectionTrait, S: QsStatement + ?Sized>(
     db: &C,
 ) -> Result<(), QsScriptError> {
     stmt.validate()?;
-    let sql = stmt.to_sql();
+    let sql = stmt.to_sql()?;
     match db.execute_unprepared(&sql).await {
         Ok(_) => Ok(()),
         Err(source) => Err(QsScriptError::Statement { sql, source }),
@@ -129,12 +142,21 @@ fn table_sql(table: &TableRef) -> String {
     }
 }
 
-fn literal(text: &str) -> String {
-    PostgresQueryBuilder.value_to_string(&Value::from(text))
+/// The value of a Query-Service-only clause (`schema`, `namespace`, ...): one Spark string
+/// literal.
+fn clause_literal(clause: &str, text: &str) -> Result<String, QsScriptError> {
+    spark_string_literal(text).map_err(|NulCharacter| {
+        InlineError::Literal(LiteralError::Nul {
+            at: Location::clause(clause),
+        })
+        .into()
+    })
 }
 
-fn select_sql(select: &SelectStatement) -> String {
-    select.to_string(PostgresQueryBuilder)
+/// The select, built with placeholders and its values inlined as `flavor`'s literals.
+fn select_sql(select: &SelectStatement, flavor: Flavor) -> Result<String, QsScriptError> {
+    let (sql, values) = select.build(PostgresQueryBuilder);
+    Ok(Renderer::new(flavor).inline(&sql, &values.0)?)
 }
 
 /// `CREATE TABLE name [WITH (...)] AS (select)`.
@@ -186,37 +208,40 @@ impl CreateTableAs {
         self
     }
 
-    fn options(&self) -> Vec<String> {
+    fn options(&self) -> Result<Vec<String>, QsScriptError> {
         if !self.flavor.is_query_service() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let mut options = Vec::new();
         if let Some(schema) = &self.schema {
-            options.push(format!("schema={}", literal(schema)));
+            options.push(format!("schema={}", clause_literal("schema", schema)?));
         }
         if let Some(on) = self.row_validation {
-            options.push(format!("rowvalidation={}", literal(&on.to_string())));
+            options.push(format!(
+                "rowvalidation={}",
+                clause_literal("rowvalidation", &on.to_string())?
+            ));
         }
         if let Some(label) = &self.label {
-            options.push(format!("label={}", literal(label)));
+            options.push(format!("label={}", clause_literal("label", label)?));
         }
-        options
+        Ok(options)
     }
 }
 
 impl QsStatement for CreateTableAs {
-    fn to_sql(&self) -> String {
-        let options = self.options();
+    fn to_sql(&self) -> Result<String, QsScriptError> {
+        let options = self.options()?;
         let with = if options.is_empty() {
             String::new()
         } else {
             format!(" WITH ({})", options.join(", "))
         };
-        format!(
+        Ok(format!(
             "CREATE TABLE {}{with} AS ({})",
             table_sql(&self.table),
-            select_sql(&self.select)
-        )
+            select_sql(&self.select, self.flavor)?
+        ))
     }
 
     fn undo(&self) -> Option<Box<dyn QsStatement>> {
@@ -229,23 +254,34 @@ impl QsStatement for CreateTableAs {
 pub struct InsertIntoSelect {
     table: TableRef,
     select: SelectStatement,
+    flavor: Flavor,
 }
 
-/// Appends the rows of `select` to `table` (Query Service has no `INSERT ... VALUES`).
+/// Appends the rows of `select` to `table` (Query Service has no `INSERT ... VALUES`);
+/// rendered for Query Service unless [`InsertIntoSelect::flavor`] says otherwise.
 pub fn insert_into_select(table: impl IntoTableRef, select: SelectStatement) -> InsertIntoSelect {
     InsertIntoSelect {
         table: table.into_table_ref(),
         select,
+        flavor: Flavor::QueryService,
+    }
+}
+
+impl InsertIntoSelect {
+    /// The server it is rendered for (the select's values are that flavor's literals).
+    pub fn flavor(mut self, flavor: Flavor) -> Self {
+        self.flavor = flavor;
+        self
     }
 }
 
 impl QsStatement for InsertIntoSelect {
-    fn to_sql(&self) -> String {
-        format!(
+    fn to_sql(&self) -> Result<String, QsScriptError> {
+        Ok(format!(
             "INSERT INTO {} {}",
             table_sql(&self.table),
-            select_sql(&self.select)
-        )
+            select_sql(&self.select, self.flavor)?
+        ))
     }
 }
 
@@ -255,9 +291,11 @@ pub struct CreateView {
     view: TableRef,
     select: SelectStatement,
     or_replace: bool,
+    flavor: Flavor,
 }
 
-/// A view `name` over `select`.
+/// A view `name` over `select`; rendered for Query Service unless [`CreateView::flavor`]
+/// says otherwise.
 pub fn create_view(
     name: impl IntoTableRef,
     select: SelectStatement,
@@ -267,17 +305,26 @@ pub fn create_view(
         view: name.into_table_ref(),
         select,
         or_replace,
+        flavor: Flavor::QueryService,
+    }
+}
+
+impl CreateView {
+    /// The server it is rendered for (the select's values are that flavor's literals).
+    pub fn flavor(mut self, flavor: Flavor) -> Self {
+        self.flavor = flavor;
+        self
     }
 }
 
 impl QsStatement for CreateView {
-    fn to_sql(&self) -> String {
-        format!(
+    fn to_sql(&self) -> Result<String, QsScriptError> {
+        Ok(format!(
             "CREATE {}VIEW {} AS {}",
             if self.or_replace { "OR REPLACE " } else { "" },
             table_sql(&self.view),
-            select_sql(&self.select)
-        )
+            select_sql(&self.select, self.flavor)?
+        ))
     }
 
     fn undo(&self) -> Option<Box<dyn QsStatement>> {
@@ -315,7 +362,7 @@ where
 }
 
 impl QsStatement for AddPrimaryKey {
-    fn to_sql(&self) -> String {
+    fn to_sql(&self) -> Result<String, QsScriptError> {
         let mut index = sea_query::Index::create();
         index.primary();
         for column in &self.columns {
@@ -324,13 +371,13 @@ impl QsStatement for AddPrimaryKey {
         let mut key = String::new();
         PostgresQueryBuilder.prepare_table_index_expression(&index, &mut key);
         let table = table_sql(&self.table);
-        match self.flavor {
+        Ok(match self.flavor {
             Flavor::Postgres => format!("ALTER TABLE {table} ADD {key}"),
             Flavor::QueryService => format!(
                 "ALTER TABLE {table} ADD CONSTRAINT {key} NAMESPACE {}",
-                literal(&self.namespace)
+                clause_literal("namespace", &self.namespace)?
             ),
-        }
+        })
     }
 
     fn validate(&self) -> Result<(), QsScriptError> {
@@ -363,11 +410,12 @@ pub fn drop_table_if_exists(name: impl IntoTableRef) -> DropTableIfExists {
 }
 
 impl QsStatement for DropTableIfExists {
-    fn to_sql(&self) -> String {
-        Table::drop()
+    fn to_sql(&self) -> Result<String, QsScriptError> {
+        // Names only, no values.
+        Ok(Table::drop()
             .table(self.table.clone())
             .if_exists()
-            .to_string(PostgresQueryBuilder)
+            .to_string(PostgresQueryBuilder))
     }
 }
 
@@ -385,8 +433,8 @@ pub fn drop_view_if_exists(name: impl IntoTableRef) -> DropViewIfExists {
 }
 
 impl QsStatement for DropViewIfExists {
-    fn to_sql(&self) -> String {
-        format!("DROP VIEW IF EXISTS {}", table_sql(&self.view))
+    fn to_sql(&self) -> Result<String, QsScriptError> {
+        Ok(format!("DROP VIEW IF EXISTS {}", table_sql(&self.view)))
     }
 }
 
@@ -435,11 +483,12 @@ async fn run_all<C: ConnectionTrait>(
 ) -> Result<Vec<String>, QsScriptError> {
     for step in steps {
         step.validate()?;
+        step.to_sql()?;
     }
     let mut done = Vec::with_capacity(steps.len());
     for step in steps {
         run(step.as_ref(), db).await?;
-        done.push(step.to_sql());
+        done.push(step.to_sql()?);
     }
     Ok(done)
 }
@@ -448,6 +497,10 @@ async fn run_all<C: ConnectionTrait>(
 mod tests {
     use super::*;
     use sea_query::{Alias, Expr, ExprTrait, Func, Query};
+
+    fn sql(stmt: &dyn QsStatement) -> String {
+        stmt.to_sql().expect("renders")
+    }
 
     fn revenue_select() -> SelectStatement {
         Query::select()
@@ -468,17 +521,17 @@ mod tests {
             .row_validation(false)
             .label("PROFILE");
         assert_eq!(
-            ctas.clone().to_sql(),
+            sql(&ctas.clone()),
             format!(
                 "CREATE TABLE \"daily_revenue\" WITH (schema='Daily revenue', rowvalidation='false', label='PROFILE') AS ({SELECT_SQL})"
             )
         );
         assert_eq!(
-            ctas.flavor(Flavor::Postgres).to_sql(),
+            sql(&ctas.flavor(Flavor::Postgres)),
             format!("CREATE TABLE \"daily_revenue\" AS ({SELECT_SQL})")
         );
         assert_eq!(
-            create_table_as("t", revenue_select()).to_sql(),
+            sql(&create_table_as("t", revenue_select())),
             format!("CREATE TABLE \"t\" AS ({SELECT_SQL})")
         );
     }
@@ -486,30 +539,35 @@ mod tests {
     #[test]
     fn literals_and_names_are_escaped() {
         let ctas = create_table_as(("prod", "it\"s"), revenue_select()).schema("O'Brien");
-        let sql = ctas.to_sql();
+        let rendered = sql(&ctas);
         assert!(
-            sql.starts_with(r#"CREATE TABLE "prod"."it""s" WITH (schema=E'O\'Brien') AS"#),
-            "{sql}"
+            rendered.starts_with(r#"CREATE TABLE "prod"."it""s" WITH (schema='O\'Brien') AS"#),
+            "{rendered}"
         );
-        let pk = add_primary_key("t", ["we\"ird"], "x'y", Flavor::QueryService);
+        let pk = add_primary_key("t", ["we\"ird"], "x'y\\", Flavor::QueryService);
         assert_eq!(
-            pk.to_sql(),
-            r#"ALTER TABLE "t" ADD CONSTRAINT PRIMARY KEY ("we""ird") NAMESPACE E'x\'y'"#
+            sql(&pk),
+            r#"ALTER TABLE "t" ADD CONSTRAINT PRIMARY KEY ("we""ird") NAMESPACE 'x\'y\\'"#
         );
+        let err = create_table_as("t", revenue_select())
+            .label("a\0")
+            .to_sql()
+            .expect_err("NUL");
+        assert!(err.to_string().contains("clause `label`"), "{err}");
     }
 
     #[test]
     fn insert_and_view() {
         assert_eq!(
-            insert_into_select("daily_revenue", revenue_select()).to_sql(),
+            sql(&insert_into_select("daily_revenue", revenue_select())),
             format!("INSERT INTO \"daily_revenue\" {SELECT_SQL}")
         );
         assert_eq!(
-            create_view("v", revenue_select(), true).to_sql(),
+            sql(&create_view("v", revenue_select(), true)),
             format!("CREATE OR REPLACE VIEW \"v\" AS {SELECT_SQL}")
         );
         assert_eq!(
-            create_view("v", revenue_select(), false).to_sql(),
+            sql(&create_view("v", revenue_select(), false)),
             format!("CREATE VIEW \"v\" AS {SELECT_SQL}")
         );
     }
@@ -523,7 +581,8 @@ mod tests {
                 "daily_revenue",
                 Flavor::QueryService
             )
-            .to_sql(),
+            .to_sql()
+            .expect("renders"),
             r#"ALTER TABLE "daily_revenue" ADD CONSTRAINT PRIMARY KEY ("_id") NAMESPACE 'daily_revenue'"#
         );
         assert_eq!(
@@ -533,7 +592,8 @@ mod tests {
                 "ns",
                 Flavor::Postgres
             )
-            .to_sql(),
+            .to_sql()
+            .expect("renders"),
             r#"ALTER TABLE "order_lines" ADD PRIMARY KEY ("order_id", "line_no")"#
         );
         let empty: [&str; 0] = [];
@@ -557,13 +617,10 @@ mod tests {
     #[test]
     fn drops_and_down_script() {
         assert_eq!(
-            drop_table_if_exists("t").to_sql(),
+            sql(&drop_table_if_exists("t")),
             r#"DROP TABLE IF EXISTS "t""#
         );
-        assert_eq!(
-            drop_view_if_exists("v").to_sql(),
-            r#"DROP VIEW IF EXISTS "v""#
-        );
+        assert_eq!(sql(&drop_view_if_exists("v")), r#"DROP VIEW IF EXISTS "v""#);
         let script = QsScript::new()
             .then(create_table_as("daily_revenue", revenue_select()))
             .then(insert_into_select("daily_revenue", revenue_select()))
@@ -577,7 +634,7 @@ mod tests {
         let down: Vec<String> = script
             .down_statements()
             .iter()
-            .map(|s| s.to_sql())
+            .map(|s| sql(s.as_ref()))
             .collect();
         assert_eq!(
             down,

@@ -49,7 +49,7 @@ impl<E: EntityTrait> Repo<E> {
         db: &C,
         sel: Select<E>,
     ) -> Result<Vec<E::Model>, RepoError> {
-        let stmt = self.profile.statement(sel.as_query());
+        let stmt = self.profile.statement(sel.as_query())?;
         let rows = if self.profile.flavor.is_query_service() && has_nested::<E>() {
             self.profile.rows_as_json(db, &stmt.sql).await?
         } else {
@@ -144,7 +144,7 @@ impl<E: EntityTrait> Repo<E> {
             .select_only()
             .expr_as(Expr::cust("COUNT(*)"), "n")
             .filter(filter);
-        let stmt = self.profile.statement(sel.as_query());
+        let stmt = self.profile.statement(sel.as_query())?;
         let rows = self.profile.rows(db, stmt).await?;
         let n: i64 = rows
             .first()
@@ -169,7 +169,7 @@ impl<E: EntityTrait> Repo<E> {
             .expr_as(Expr::cust("1"), "one")
             .filter(filter)
             .limit(1);
-        let stmt = self.profile.statement(sel.as_query());
+        let stmt = self.profile.statement(sel.as_query())?;
         Ok(!self.profile.rows(db, stmt).await?.is_empty())
     }
 

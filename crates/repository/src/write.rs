@@ -84,7 +84,7 @@ impl<E: EntityTrait> Repo<E> {
         for (c, v) in changes {
             q.value(c, write_expr(&c, v));
         }
-        let mut stmt = self.profile.statement(&q);
+        let mut stmt = self.profile.statement(&q)?;
         stmt.sql.push_str(&self.returning_sql());
         let rows = self.profile.rows(db, stmt).await?;
         match rows.first() {
@@ -117,7 +117,7 @@ impl<E: EntityTrait> Repo<E> {
         for (c, v) in changes {
             q.value(c, write_expr(&c, v));
         }
-        let stmt = self.profile.statement(&q);
+        let stmt = self.profile.statement(&q)?;
         self.profile.exec(db, stmt).await
     }
 
@@ -148,7 +148,7 @@ impl<E: EntityTrait> Repo<E> {
     ) -> Result<u64, RepoError> {
         let mut q = Query::delete();
         q.from_table(E::default()).cond_where(filter);
-        let stmt = self.profile.statement(&q);
+        let stmt = self.profile.statement(&q)?;
         self.profile.exec(db, stmt).await
     }
 }

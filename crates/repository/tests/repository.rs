@@ -1,5 +1,6 @@
 //! qsorm-repository against a real sandbox PostgreSQL.
 
+mod literals;
 mod qs_values;
 mod support;
 

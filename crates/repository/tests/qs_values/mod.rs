@@ -1,8 +1,10 @@
 //! The Query Service renderer round-trips values exactly: random values of every type the
-//! sample entities use (and of every type the renderer writes) are rendered by the Query
-//! Service profile, held to Query Service's contract and rewritten for PostgreSQL by
-//! `support::spark_pg` (the stand-in for the local server), inserted into typed tables on
-//! the sandbox, read back with the PostgreSQL profile and compared with what went in.
+//! sample entities use (and of every type the renderer writes) are inserted by the Query
+//! Service profile through the **local Query Service** (`qsorm-query-service`, which holds
+//! each statement to Query Service's contract — Spark string literals, store assignment,
+//! `struct(...)` / `array(...)` — and runs it on the sandbox database behind it), read back
+//! from that database with the PostgreSQL profile and compared with what went in. Every
+//! statement is also checked against the documented subset (`support::qs_grammar`).
 //!
 //! Bounded for CI: a fixed number of cases per property (`QSORM_QS_CASES` raises it), no
 //! regression files written.
@@ -21,13 +23,13 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, V
 use serde_json::Value as Json;
 
 use crate::support::entities::qs_values::{self, Inner, Mood, Outer, Outers};
-use crate::support::spark_pg::{self, Catalog};
+use crate::support::query_service::local_query_service;
 use crate::support::{qs_grammar, sandbox};
 
 // ---------------------------------------------------------------------------------------
 // Running properties against the sandbox.
 
-fn runtime() -> tokio::runtime::Runtime {
+pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -37,7 +39,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// Runs `f` on a thread with a large stack: the strategies' value trees (nested tuples,
 /// recursive JSON) are deep in debug builds.
-fn big_stack(f: impl FnOnce() + Send + 'static) {
+pub fn big_stack(f: impl FnOnce() + Send + 'static) {
     let worker = std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(f)
@@ -47,7 +49,7 @@ fn big_stack(f: impl FnOnce() + Send + 'static) {
     }
 }
 
-fn runner(cases: u32) -> TestRunner {
+pub fn runner(cases: u32) -> TestRunner {
     let cases = std::env::var("QSORM_QS_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -60,8 +62,8 @@ fn runner(cases: u32) -> TestRunner {
     })
 }
 
-/// A fresh database with `sql` loaded, and the catalog of `tables`.
-async fn database(sql: &str, tables: &[&str]) -> (QsConnection, Catalog) {
+/// A fresh sandbox database with `sql` loaded: its name and a PostgreSQL connection.
+pub async fn storage(sql: &str) -> (String, QsConnection) {
     let sb = sandbox();
     let db = sb.fresh_database().await.expect("fresh database");
     let conn = sandbox_connection(sb, &db, None).expect("connection");
@@ -69,34 +71,37 @@ async fn database(sql: &str, tables: &[&str]) -> (QsConnection, Catalog) {
         .execute_unprepared(sql)
         .await
         .expect("schema loads");
-    let catalog = Catalog::load(conn.db(), tables).await;
-    (conn, catalog)
+    (db, conn)
 }
 
-/// Renders `models` with the Query Service profile, checks the statement against the
-/// documented subset and the store-assignment contract, and runs its PostgreSQL form.
+/// Inserts `models` with the Query Service profile through the local Query Service (`qs`, a
+/// Query Service connection), and checks every statement against the documented subset.
 async fn insert_via_query_service<E, A>(
-    conn: &QsConnection,
-    schema: &Catalog,
+    qs: &QsConnection,
     types: &'static qsorm_repository::qs_literal::CompositeTable,
     models: Vec<A>,
 ) -> Result<(), TestCaseError>
 where
     E: EntityTrait,
-    A: ActiveModelTrait<Entity = E>,
+    A: ActiveModelTrait<Entity = E> + Send,
 {
-    let repo = Repo::<E>::new(Profile::query_service().with_composite_types(types));
-    let statements = repo
-        .query_service_insert_sql(&models)
-        .map_err(|e| TestCaseError::fail(format!("render: {e}")))?;
-    for sql in statements {
-        qs_grammar::check(&sql).map_err(|e| TestCaseError::fail(format!("{e}\n{sql}")))?;
-        let pg = spark_pg::insert_to_pg(&sql, schema)
-            .map_err(|e| TestCaseError::fail(format!("refused: {e}\n{sql}")))?;
-        conn.db().execute_unprepared(&pg).await.map_err(|e| {
-            TestCaseError::fail(format!("{e}\nQuery Service: {sql}\nPostgreSQL: {pg}"))
-        })?;
+    let recorder = Recorder::new();
+    let repo = Repo::<E>::new(
+        Profile::for_connection(qs)
+            .with_composite_types(types)
+            .with_recorder(recorder.clone()),
+    );
+    let outcome = repo.insert_many(&qs.executor(), models).await;
+    let statements = recorder.statements();
+    for sql in &statements {
+        qs_grammar::check(sql).map_err(|e| TestCaseError::fail(format!("{e}\n{sql}")))?;
     }
+    outcome.map_err(|e| {
+        TestCaseError::fail(format!(
+            "the local Query Service refused the insert: {e}\n{}",
+            statements.join("\n")
+        ))
+    })?;
     Ok(())
 }
 
@@ -110,7 +115,7 @@ const SPECIALS: &[char] = &[
     '\u{feff}',
 ];
 
-fn hostile_char() -> impl Strategy<Value = char> {
+pub fn hostile_char() -> impl Strategy<Value = char> {
     prop_oneof![
         3 => proptest::sample::select(SPECIALS),
         2 => any::<char>().prop_filter("no NUL", |c| *c != '\0'),
@@ -118,7 +123,7 @@ fn hostile_char() -> impl Strategy<Value = char> {
     ]
 }
 
-fn hostile_string(max: usize) -> impl Strategy<Value = String> {
+pub fn hostile_string(max: usize) -> impl Strategy<Value = String> {
     prop_oneof![
         1 => Just(String::new()),
         1 => Just("NULL".to_owned()),
@@ -128,15 +133,15 @@ fn hostile_string(max: usize) -> impl Strategy<Value = String> {
     ]
 }
 
-fn opt<S: Strategy>(s: S) -> impl Strategy<Value = Option<S::Value>> {
+pub fn opt<S: Strategy>(s: S) -> impl Strategy<Value = Option<S::Value>> {
     proptest::option::weighted(0.8, s)
 }
 
-fn decimal_12_2() -> impl Strategy<Value = Decimal> {
+pub fn decimal_12_2() -> impl Strategy<Value = Decimal> {
     (-999_999_999_999i64..=999_999_999_999).prop_map(|n| Decimal::new(n, 2))
 }
 
-fn decimal_any() -> impl Strategy<Value = Decimal> {
+pub fn decimal_any() -> impl Strategy<Value = Decimal> {
     const MAX: i128 = 10i128.pow(28) - 1;
     prop_oneof![
         (any::<i64>(), 0u32..=18).prop_map(|(m, s)| Decimal::new(m, s)),
@@ -146,7 +151,7 @@ fn decimal_any() -> impl Strategy<Value = Decimal> {
     ]
 }
 
-fn f64_any() -> impl Strategy<Value = f64> {
+pub fn f64_any() -> impl Strategy<Value = f64> {
     prop_oneof![
         4 => any::<f64>(),
         1 => proptest::sample::select(vec![
@@ -165,7 +170,7 @@ fn f64_any() -> impl Strategy<Value = f64> {
     ]
 }
 
-fn f32_any() -> impl Strategy<Value = f32> {
+pub fn f32_any() -> impl Strategy<Value = f32> {
     prop_oneof![
         4 => any::<f32>(),
         1 => proptest::sample::select(vec![
@@ -181,7 +186,7 @@ fn f32_any() -> impl Strategy<Value = f32> {
 }
 
 /// Finite: JSON (the form composites travel in) has no NaN or infinity.
-fn f64_finite() -> impl Strategy<Value = f64> {
+pub fn f64_finite() -> impl Strategy<Value = f64> {
     f64_any().prop_filter("finite", |f| f.is_finite())
 }
 
@@ -190,7 +195,7 @@ fn f32_finite() -> impl Strategy<Value = f32> {
 }
 
 /// Days from 0001-01-01 to 9999-12-31.
-fn date_in(years: std::ops::RangeInclusive<i32>) -> impl Strategy<Value = NaiveDate> {
+pub fn date_in(years: std::ops::RangeInclusive<i32>) -> impl Strategy<Value = NaiveDate> {
     let first = NaiveDate::from_ymd_opt(*years.start(), 1, 1).expect("date");
     let last = NaiveDate::from_ymd_opt(*years.end(), 12, 31).expect("date");
     let span = (last - first).num_days();
@@ -201,7 +206,7 @@ fn date_in(years: std::ops::RangeInclusive<i32>) -> impl Strategy<Value = NaiveD
     ]
 }
 
-fn time_micros() -> impl Strategy<Value = NaiveTime> {
+pub fn time_micros() -> impl Strategy<Value = NaiveTime> {
     prop_oneof![
         8 => (0u32..86_400, 0u32..1_000_000).prop_map(|(s, us)| {
             NaiveTime::from_num_seconds_from_midnight_opt(s, us * 1_000).expect("time")
@@ -211,11 +216,13 @@ fn time_micros() -> impl Strategy<Value = NaiveTime> {
     ]
 }
 
-fn naive_in(years: std::ops::RangeInclusive<i32>) -> impl Strategy<Value = NaiveDateTime> {
+pub fn naive_in(years: std::ops::RangeInclusive<i32>) -> impl Strategy<Value = NaiveDateTime> {
     (date_in(years), time_micros()).prop_map(|(d, t)| d.and_time(t))
 }
 
-fn tstz_in(years: std::ops::RangeInclusive<i32>) -> impl Strategy<Value = DateTime<FixedOffset>> {
+pub fn tstz_in(
+    years: std::ops::RangeInclusive<i32>,
+) -> impl Strategy<Value = DateTime<FixedOffset>> {
     (naive_in(years), -15 * 60..=15 * 60i32).prop_map(|(local, minutes)| {
         FixedOffset::east_opt(minutes * 60)
             .expect("offset")
@@ -225,7 +232,7 @@ fn tstz_in(years: std::ops::RangeInclusive<i32>) -> impl Strategy<Value = DateTi
     })
 }
 
-fn json_value() -> impl Strategy<Value = Json> {
+pub fn json_value() -> impl Strategy<Value = Json> {
     let leaf = prop_oneof![
         Just(Json::Null),
         any::<bool>().prop_map(Json::Bool),
@@ -246,7 +253,7 @@ fn mood() -> impl Strategy<Value = Mood> {
     proptest::sample::select(vec![Mood::Happy, Mood::NotOk, Mood::Quote, Mood::Backslash])
 }
 
-fn bytes() -> impl Strategy<Value = Vec<u8>> {
+pub fn bytes() -> impl Strategy<Value = Vec<u8>> {
     proptest::collection::vec(any::<u8>(), 0..24)
 }
 
@@ -436,11 +443,11 @@ fn qs_values_row() -> impl Strategy<Value = qs_values::Model> {
 // ---------------------------------------------------------------------------------------
 // Comparisons.
 
-fn same_f64(a: f64, b: f64) -> bool {
+pub fn same_f64(a: f64, b: f64) -> bool {
     (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
 }
 
-fn same_f32(a: f32, b: f32) -> bool {
+pub fn same_f32(a: f32, b: f32) -> bool {
     (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
 }
 
@@ -479,7 +486,7 @@ fn same_row(a: &qs_values::Model, b: &qs_values::Model) -> bool {
 
 /// A number's exact decimal value, without exponent (`1e16` and `10000000000000000` are
 /// the same JSON number; jsonb gives numbers back in this form).
-fn plain_number(n: &serde_json::Number) -> String {
+pub fn plain_number(n: &serde_json::Number) -> String {
     if n.is_i64() || n.is_u64() {
         return n.to_string();
     }
@@ -511,7 +518,7 @@ fn plain_number(n: &serde_json::Number) -> String {
 
 /// JSON with every number replaced by its exact decimal value (marked, so it cannot equal
 /// a string), for comparing what went in with what jsonb gives back.
-fn normalize_json(j: &mut Json) {
+pub fn normalize_json(j: &mut Json) {
     match j {
         Json::Number(n) => *j = Json::String(format!("\u{0}number {}", plain_number(n))),
         Json::Array(items) => items.iter_mut().for_each(normalize_json),
@@ -566,14 +573,16 @@ fn diff<T: std::fmt::Debug>(wrote: &T, read: &T) -> String {
 // ---------------------------------------------------------------------------------------
 // Properties.
 
-/// The string form on its own, read by PostgreSQL's lexer: `SELECT <literal>` gives the
-/// string back, and it holds no backslash or control character between quotes.
+/// The string form on its own, read by PostgreSQL's lexer and by the local Query Service's
+/// Spark-style one: `SELECT <literal>` gives the string back on both, and it holds no
+/// backslash or control character between quotes.
 #[test]
-fn strings_read_back_exactly_on_postgres() {
+fn strings_read_back_exactly_on_postgres_and_the_local_query_service() {
     big_stack(|| {
         let rt = runtime();
-        let (conn, _) = rt.block_on(database("SELECT 1", &[]));
-        runner(256)
+        let (db, conn) = rt.block_on(storage("SELECT 1"));
+        let (qs, qs_conn) = rt.block_on(local_query_service(&db));
+        runner(128)
             .run(&hostile_string(64), |s| {
                 let lit = string_literal(&s).expect("no NUL");
                 let inside_quotes: String = lit.split('\'').skip(1).step_by(2).collect();
@@ -583,19 +592,25 @@ fn strings_read_back_exactly_on_postgres() {
                         .any(|c| matches!(c, '\\' | '\u{0}'..='\u{1f}' | '\u{7f}')),
                     "{lit}"
                 );
-                let row = rt
-                    .block_on(conn.db().query_one_raw(sea_orm::Statement::from_string(
-                        sea_orm::DbBackend::Postgres,
-                        format!("SELECT {lit} AS v"),
-                    )))
-                    .map_err(|e| TestCaseError::fail(format!("{e}: {lit}")))?
-                    .expect("a row");
-                let back: String = row.try_get("", "v").expect("text");
-                prop_assert_eq!(back, s, "{}", lit);
+                for (server, c) in [("PostgreSQL", &conn), ("Query Service", &qs_conn)] {
+                    let rows = rt
+                        .block_on(c.simple_query(&format!("SELECT {lit} AS v")))
+                        .map_err(|e| TestCaseError::fail(format!("{server}: {e}: {lit}")))?;
+                    let back: String = rows
+                        .first()
+                        .ok_or_else(|| TestCaseError::fail(format!("{server}: no row")))?
+                        .try_get("", "v")
+                        .map_err(|e| TestCaseError::fail(format!("{server}: {e}")))?;
+                    prop_assert_eq!(&back, &s, "{}: {}", server, lit);
+                }
                 Ok(())
             })
             .unwrap_or_else(|e| panic!("{e}"));
-        rt.block_on(conn.close());
+        rt.block_on(async {
+            qs_conn.close().await;
+            conn.close().await;
+        });
+        drop(qs);
     });
 }
 
@@ -605,10 +620,8 @@ fn every_type_round_trips_through_query_service_inserts() {
     big_stack(|| {
         static NEXT_ID: AtomicI64 = AtomicI64::new(1);
         let rt = runtime();
-        let (conn, schema) = rt.block_on(database(
-            include_str!("../support/qs_values.sql"),
-            &["qs_values"],
-        ));
+        let (db, conn) = rt.block_on(storage(include_str!("../support/qs_values.sql")));
+        let (qs, qs_conn) = rt.block_on(local_query_service(&db));
         let pg: Repo<qs_values::Entity> = Repo::new(Profile::postgres());
         runner(48)
             .run(&proptest::collection::vec(qs_values_row(), 1..4), |rows| {
@@ -625,8 +638,7 @@ fn every_type_round_trips_through_query_service_inserts() {
                         .cloned()
                         .map(IntoActiveModel::into_active_model)
                         .collect();
-                    insert_via_query_service(&conn, &schema, qs_values::COMPOSITE_TYPES, models)
-                        .await?;
+                    insert_via_query_service(&qs_conn, qs_values::COMPOSITE_TYPES, models).await?;
                     for row in &rows {
                         let back = pg
                             .get_required(conn.db(), row.id)
@@ -638,7 +650,11 @@ fn every_type_round_trips_through_query_service_inserts() {
                 })
             })
             .unwrap_or_else(|e| panic!("{e}"));
-        rt.block_on(conn.close());
+        rt.block_on(async {
+            qs_conn.close().await;
+            conn.close().await;
+        });
+        drop(qs);
     });
 }
 
@@ -647,10 +663,11 @@ fn every_type_round_trips_through_query_service_inserts() {
 fn arrays_with_null_and_hostile_elements_round_trip() {
     big_stack(|| {
         let rt = runtime();
-        let (conn, schema) = rt.block_on(database(
+        let (db, conn) = rt.block_on(storage(
             "CREATE TABLE qs_arrays (id integer, a text[], n numeric(12,2)[], t timestamptz[])",
-            &["qs_arrays"],
         ));
+        let (qs, qs_conn) = rt.block_on(local_query_service(&db));
+        let qs_ex = qs_conn.executor();
         let types = CompositeTypes::new();
         let strategy = (
             proptest::collection::vec(opt(hostile_string(10)), 0..6),
@@ -691,13 +708,11 @@ fn arrays_with_null_and_hostile_elements_round_trip() {
                     lit(&n, "numeric(12,2)[]", "n"),
                     lit(&t, "timestamp with time zone[]", "t"),
                 );
-                let pg = spark_pg::insert_to_pg(&sql, &schema)
-                    .map_err(|e| TestCaseError::fail(format!("refused: {e}\n{sql}")))?;
+                qs_grammar::check(&sql).map_err(|e| TestCaseError::fail(format!("{e}\n{sql}")))?;
                 let row = rt.block_on(async {
-                    conn.db()
-                        .execute_unprepared(&pg)
-                        .await
-                        .map_err(|e| TestCaseError::fail(format!("{e}\n{sql}\n{pg}")))?;
+                    qs_ex.execute_unprepared(&sql).await.map_err(|e| {
+                        TestCaseError::fail(format!("the local Query Service refused: {e}\n{sql}"))
+                    })?;
                     conn.db()
                         .query_one_raw(sea_orm::Statement::from_string(
                             sea_orm::DbBackend::Postgres,
@@ -725,7 +740,11 @@ fn arrays_with_null_and_hostile_elements_round_trip() {
                 Ok(())
             })
             .unwrap_or_else(|e| panic!("{e}"));
-        rt.block_on(conn.close());
+        rt.block_on(async {
+            qs_conn.close().await;
+            conn.close().await;
+        });
+        drop(qs);
     });
 }
 
@@ -744,7 +763,7 @@ fn sample_entities_round_trip_through_query_service_inserts() {
 
         static NEXT_KEY: AtomicI64 = AtomicI64::new(1);
         let rt = runtime();
-        let (conn, schema) = rt.block_on(async {
+        let (conn, qs, qs_conn) = rt.block_on(async {
             let sb = sandbox();
             let db = sb.fresh_database().await.expect("fresh database");
             let conn = sandbox_connection(sb, &db, None).expect("connection");
@@ -764,12 +783,8 @@ fn sample_entities_round_trip_through_query_service_inserts() {
                 )
                 .await
                 .expect("drop constraints");
-            let catalog = Catalog::load(
-                conn.db(),
-                &["web_events", "profiles", "orders", "order_lines", "line_adjustments"],
-            )
-            .await;
-            (conn, catalog)
+            let (qs, qs_conn) = local_query_service(&db).await;
+            (conn, qs, qs_conn)
         });
         let text = || hostile_string(16);
         let web = (
@@ -955,8 +970,7 @@ fn sample_entities_round_trip_through_query_service_inserts() {
                         ($module:ident, $rows:expr, $key:expr) => {{
                             let rows: Vec<$module::Model> = $rows;
                             insert_via_query_service(
-                                &conn,
-                                &schema,
+                                &qs_conn,
                                 COMPOSITE_TYPES,
                                 rows.iter()
                                     .cloned()
@@ -993,7 +1007,11 @@ fn sample_entities_round_trip_through_query_service_inserts() {
                 })
             })
             .unwrap_or_else(|e| panic!("{e}"));
-        rt.block_on(conn.close());
+        rt.block_on(async {
+            qs_conn.close().await;
+            conn.close().await;
+        });
+        drop(qs);
     });
 }
 
@@ -1002,7 +1020,7 @@ fn sample_entities_round_trip_through_query_service_inserts() {
 fn a_nul_character_is_invalid_input_naming_the_column() {
     let rt = runtime();
     rt.block_on(async {
-        let (conn, _) = database(include_str!("../support/qs_values.sql"), &["qs_values"]).await;
+        let (_, conn) = storage(include_str!("../support/qs_values.sql")).await;
         let recorder = Recorder::new();
         let repo: Repo<qs_values::Entity> = Repo::new(
             Profile::query_service()

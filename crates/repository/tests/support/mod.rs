@@ -5,7 +5,7 @@
 pub mod entities;
 pub mod pgbouncer;
 pub mod qs_grammar;
-pub mod spark_pg;
+pub mod query_service;
 
 use qsorm_connect::QsConnection;
 use qsorm_connect::cli::sandbox_connection;
