@@ -274,3 +274,24 @@ async fn the_executor_picks_the_simple_protocol_for_query_service() {
     assert_eq!(ids, ["1", "2"]);
     conn.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_permission_refusal_is_typed_and_says_what_is_needed() {
+    use qsorm::repository::qs_script::{QsScriptError, drop_table_if_exists, run};
+    let qs = sample_query_service().await;
+    let conn = QsConnection::new(params(&qs, qs.token()).build().expect("config"));
+    // `web_events` was not created through Query Service: the server answers 42501.
+    let err = run(&drop_table_if_exists("web_events"), &conn.executor())
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(err, QsScriptError::PermissionDenied { .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("Manage Datasets") && text.contains("DROP TABLE works only"),
+        "{text}"
+    );
+    conn.close().await;
+}

@@ -82,6 +82,17 @@ pub enum RepoError {
     /// cannot express it).
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// The server refused for lack of privilege (SQLSTATE 42501).
+    #[error(
+        "permission denied (SQLSTATE 42501): {message}. On Query Service, writing datasets \
+(CREATE TABLE ... AS, INSERT INTO ... SELECT) needs the Manage Datasets and Manage Schemas \
+permissions (non-expiring credentials are SELECT-only by default), and DROP TABLE works only \
+for datasets created through Query Service"
+    )]
+    PermissionDenied {
+        /// Server message.
+        message: String,
+    },
     /// Any other server error, with its SQLSTATE.
     #[error("database error (SQLSTATE {sqlstate}): {message}")]
     Database {
@@ -164,6 +175,7 @@ impl RepoError {
             RepoError::ForeignKeyViolation { .. } => Some("23503"),
             RepoError::NotNullViolation { .. } => Some("23502"),
             RepoError::CheckViolation { .. } => Some("23514"),
+            RepoError::PermissionDenied { .. } => Some("42501"),
             RepoError::Database { sqlstate, .. } => Some(sqlstate),
             RepoError::Connection(c) => c.sqlstate(),
             _ => None,
@@ -231,6 +243,11 @@ pub fn classify_db_err(err: DbErr, ctx: Option<&ErrorContext>) -> RepoError {
                     constraint: constraint(),
                     table: table(),
                     row: None,
+                };
+            }
+            "42501" => {
+                return RepoError::PermissionDenied {
+                    message: db.message().to_owned(),
                 };
             }
             _ => {}

@@ -61,6 +61,19 @@ pub enum QsScriptError {
         #[source]
         source: DbErr,
     },
+    /// The server refused for lack of privilege (SQLSTATE 42501).
+    #[error(
+        "`{sql}` was refused for lack of privilege (SQLSTATE 42501): {message}. On Query Service, \
+CREATE TABLE ... AS and INSERT INTO ... SELECT need the Manage Datasets and Manage Schemas \
+permissions (non-expiring credentials are SELECT-only by default), and DROP TABLE works only \
+for datasets created through Query Service"
+    )]
+    PermissionDenied {
+        /// The statement as sent.
+        sql: String,
+        /// The server's message.
+        message: String,
+    },
     /// The statement is incomplete (checked before any round trip).
     #[error("invalid statement: {0}")]
     Invalid(String),
@@ -109,7 +122,15 @@ pub async fn run<C: ConnectionTrait, S: QsStatement + ?Sized>(
     let sql = stmt.to_sql()?;
     match db.execute_unprepared(&sql).await {
         Ok(_) => Ok(()),
-        Err(source) => Err(QsScriptError::Statement { sql, source }),
+        Err(source) => match qsorm_connect::error::sqlx_error(&source) {
+            Some(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501") => {
+                Err(QsScriptError::PermissionDenied {
+                    message: db.message().to_owned(),
+                    sql,
+                })
+            }
+            _ => Err(QsScriptError::Statement { sql, source }),
+        },
     }
 }
 
