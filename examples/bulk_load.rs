@@ -58,7 +58,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let opened = args.connect.open().await?;
     let conn = &opened.conn;
     Runner::of::<Migrator>(conn).run(Op::Up(None)).await?;
-    let db = conn.db();
+    let db = &conn.executor();
     let repo: Repo<web_events::Entity> = Repo::new(Profile::for_connection(conn));
     let bulk = Condition::all().add(web_events::Column::Id.starts_with("bulk-"));
     repo.delete_many(db, bulk.clone()).await?;

@@ -47,7 +47,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !applied.applied.is_empty() {
         println!("applied {} sample migrations", applied.applied.len());
     }
-    let db = conn.db();
+    let db = &conn.executor();
     let profiles: Repo<profiles::Entity> = Repo::new(Profile::for_connection(conn));
     let events: Repo<web_events::Entity> = Repo::new(Profile::for_connection(conn));
 

@@ -132,13 +132,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    // Script statements are plain SQL text: the simple query protocol carries them on both
-    // flavors (Query Service speaks nothing else).
-    let simple = conn.simple();
+    // The wire path the flavor needs: the simple query protocol on Query Service.
+    let db = conn.executor();
     let s = script(flavor);
     println!("-- down (start clean)");
     for stmt in s.down_statements() {
-        run(stmt.as_ref(), &simple).await?;
+        run(stmt.as_ref(), &db).await?;
         println!("ok: {}", stmt.to_sql()?);
     }
     if args.down {
@@ -148,7 +147,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("-- up");
     for stmt in s.statements() {
         let started = Instant::now();
-        run(stmt.as_ref(), &simple).await?;
+        run(stmt.as_ref(), &db).await?;
         println!(
             "ok ({} ms): {}",
             started.elapsed().as_millis(),

@@ -34,7 +34,7 @@ pub async fn tables(
     schemas: &[String],
 ) -> Result<Vec<TableSummary>, ListingError> {
     let opts = InspectOptions::for_connection(conn).with_schemas(schemas.iter().cloned());
-    Ok(table_names(conn.db(), &opts).await?)
+    Ok(table_names(&conn.executor(), &opts).await?)
 }
 
 /// `tables` as text (psql's `\dt`-like grid).
@@ -68,7 +68,7 @@ pub async fn describe(
     schemas: &[String],
 ) -> Result<Described, ListingError> {
     let opts = InspectOptions::for_connection(conn).with_schemas(schemas.iter().cloned());
-    let schema = inspect(conn.db(), &opts).await?;
+    let schema = inspect(&conn.executor(), &opts).await?;
     for warning in &schema.warnings {
         eprintln!("warning: {warning}");
     }
