@@ -1,4 +1,9 @@
+use sea_orm::sea_query::{ArrayType, OptionEnum};
+use sea_orm::{DbErr, Value};
+
 use super::*;
+use crate::Flavor;
+use crate::placeholders::PlaceholderError;
 
 const TABLE: &CompositeTable = &[
     (
