@@ -295,3 +295,98 @@ async fn a_permission_refusal_is_typed_and_says_what_is_needed() {
     );
     conn.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_script_with_hostile_values_runs_on_the_local_query_service() {
+    use qsorm::repository::qs_script::{
+        QsScript, add_primary_key, create_table_as, create_view, insert_into_select, run,
+    };
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    use sea_query::{Expr, ExprTrait, Query};
+    const HOSTILE: [&str; 6] = [
+        "it's",
+        "back\\slash",
+        "new\nline",
+        "'; DROP TABLE web_events; --",
+        "ünï ✓ 😀 $1 $$",
+        "\\'",
+    ];
+    let qs = sample_query_service().await;
+    let conn = QsConnection::new(params(&qs, qs.token()).build().expect("config"));
+    let db = conn.executor();
+    // Each hostile string as a selected constant and in a filter, in a CTAS and an ITAS.
+    let pick = |i: usize| {
+        Query::select()
+            .expr_as(Expr::val(HOSTILE[i]), "label")
+            .expr_as(Expr::val(i64::try_from(i).expect("i")), "n")
+            .from("profiles")
+            .and_where(Expr::col("_id").ne(HOSTILE[i]))
+            .limit(1)
+            .to_owned()
+    };
+    let mut script = QsScript::new().then(
+        create_table_as("hostile_labels", pick(0))
+            .schema("O'Brien \\ schema")
+            .label("PROFILE")
+            .flavor(Flavor::QueryService),
+    );
+    for i in 1..HOSTILE.len() {
+        script =
+            script.then(insert_into_select("hostile_labels", pick(i)).flavor(Flavor::QueryService));
+    }
+    let view = Query::select()
+        .column("label")
+        .from("hostile_labels")
+        .and_where(Expr::col("label").ne(HOSTILE[3]))
+        .to_owned();
+    script = script
+        .then(create_view("hostile_view", view, true).flavor(Flavor::QueryService))
+        .then(add_primary_key(
+            "hostile_labels",
+            ["n"],
+            "it's \\ ns",
+            Flavor::QueryService,
+        ));
+    for stmt in script.statements() {
+        run(stmt.as_ref(), &db)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT label, CAST(n AS string) AS n FROM hostile_labels ORDER BY n",
+        ))
+        .await
+        .expect("read back");
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get("", "label").expect("label"))
+        .collect();
+    assert_eq!(labels, HOSTILE);
+    let view_rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(*) AS c FROM hostile_view",
+        ))
+        .await
+        .expect("view");
+    let c: i64 = view_rows[0].try_get("", "c").expect("count");
+    assert_eq!(c, 5);
+    let keys = conn.simple_query("SHOW PRIMARY KEYS").await.expect("keys");
+    assert!(keys.iter().any(|r| {
+        r.try_get::<String>("", "tableName").ok().as_deref() == Some("hostile_labels")
+            && r.try_get::<Option<String>>("", "namespace")
+                .ok()
+                .flatten()
+                .as_deref()
+                == Some("it's \\ ns")
+    }));
+    // Its down drops what it created.
+    for stmt in script.down_statements() {
+        run(stmt.as_ref(), &db)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    conn.close().await;
+}
