@@ -49,8 +49,6 @@ pub enum Plan {
     DropTable {
         /// Table name.
         table: String,
-        /// `IF EXISTS`.
-        if_exists: bool,
         /// PostgreSQL text.
         sql: String,
     },
@@ -152,14 +150,10 @@ pub fn plan(sql: &str, limits: RowLimits) -> Result<Plan, QsError> {
             Ok(Plan::Run(stmt.to_string()))
         }
         Statement::Drop {
-            object_type,
-            if_exists,
-            names,
-            ..
+            object_type, names, ..
         } => match object_type {
             ObjectType::Table if names.len() == 1 => Ok(Plan::DropTable {
                 table: names[0].to_string(),
-                if_exists: *if_exists,
                 sql: stmt.to_string(),
             }),
             ObjectType::View => Ok(Plan::Run(stmt.to_string())),

@@ -207,11 +207,7 @@ impl Session {
                 }
                 Ok(out)
             }
-            Plan::DropTable {
-                table,
-                if_exists,
-                sql,
-            } => {
+            Plan::DropTable { table, sql } => {
                 let lit = meta::literal(&table);
                 let rows = self
                     .backend
@@ -234,7 +230,6 @@ impl Session {
                         ),
                     ));
                 }
-                let _ = if_exists;
                 let record = format!(
                     "DELETE FROM qsorm_query_service.created_tables WHERE name = to_regclass({lit})::text"
                 );

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use qsorm_connect::{ConnParams, Flavor, QsConnection, SslMode};
+use qsorm_connect::{Flavor, QsConnection};
 use qsorm_inspect::{
     ColumnType, InspectError, InspectOptions, Schema, Table, TableKind, UserType, inspect,
     table_names,
@@ -46,15 +46,7 @@ async fn schema_behind_query_service(sql: &str) -> QueryService {
 
 /// A client of the local Query Service, as a user would configure it.
 fn client(qs: &QueryService) -> QsConnection {
-    let params = ConnParams::default()
-        .host(qs.host())
-        .port(qs.port())
-        .user(qs.user())
-        .password(qs.token())
-        .database(qs.database())
-        .sslmode(SslMode::VerifyFull)
-        .sslrootcert(qs.ca_cert_path().to_path_buf())
-        .flavor(Flavor::QueryService);
+    let params = qs.connect_params();
     QsConnection::new(params.build().expect("settings"))
 }
 

@@ -3,29 +3,20 @@
 
 use std::time::Duration;
 
-use qsorm_connect::{ConnParams, Flavor, QsConnection, SslMode};
+use qsorm_connect::QsConnection;
 use qsorm_query_service::{QueryService, QueryServiceOptions, SandboxQueryService};
 
 use super::sandbox;
 
 /// A local Query Service whose datasets are the tables of the sandbox database `database`,
-/// and a Query Service connection to it (TLS verify-full, its token as password). Start it
-/// inside the runtime that keeps running while it is used (the server's tasks live there).
+/// and a Query Service connection to it (TLS verify-full, its token as password).
 pub async fn local_query_service(database: &str) -> (QueryService, QsConnection) {
     let qs = sandbox()
         .query_service(database, QueryServiceOptions::default())
         .await
         .expect("local Query Service");
     let conn = QsConnection::new(
-        ConnParams::default()
-            .host(qs.host())
-            .port(qs.port())
-            .database(qs.database())
-            .user(qs.user())
-            .password(qs.token())
-            .sslmode(SslMode::VerifyFull)
-            .sslrootcert(qs.ca_cert_path().to_path_buf())
-            .flavor(Flavor::QueryService)
+        qs.connect_params()
             .connect_timeout(Duration::from_secs(20))
             .build()
             .expect("Query Service settings"),
