@@ -204,6 +204,7 @@ transaction_trait!(SimpleConnection => SimpleTransaction, |this, isolation, acce
         flavor: this.flavor,
         depth: 0,
         savepoints: Arc::new(AtomicU32::new(0)),
+        abandoned: Arc::default(),
         finished: false,
     })
 });
@@ -215,6 +216,7 @@ transaction_trait!(SimpleTransaction => SimpleTransaction, |this, _isolation, _a
         flavor: this.flavor,
         depth,
         savepoints: this.savepoints.clone(),
+        abandoned: this.abandoned.clone(),
         finished: false,
     };
     let sql = format!("SAVEPOINT {}", nested.savepoint_name());
@@ -223,14 +225,19 @@ transaction_trait!(SimpleTransaction => SimpleTransaction, |this, _isolation, _a
 });
 
 /// A transaction (or, nested, a savepoint) on one pooled connection, simple protocol only.
-/// Dropped without `commit`/`rollback`, its connection is closed rather than returned to the
-/// pool, so the server rolls the work back.
+/// Dropped without `commit`/`rollback` (or cancelled), a top-level transaction's connection is
+/// closed rather than returned to the pool, so the server rolls the work back; a nested one is
+/// rolled back to its savepoint before the next statement of its parent runs, so its writes
+/// never commit with the parent's.
 #[derive(Debug)]
 pub struct SimpleTransaction {
     conn: Arc<Mutex<Option<PoolConnection<Postgres>>>>,
     flavor: Flavor,
     depth: u32,
     savepoints: Arc<AtomicU32>,
+    /// Savepoints of nested transactions dropped unfinished, innermost first: rolled back on
+    /// the connection before anything else runs on it.
+    abandoned: Arc<std::sync::Mutex<Vec<String>>>,
     finished: bool,
 }
 
@@ -246,6 +253,19 @@ impl SimpleTransaction {
         let conn = guard
             .as_mut()
             .ok_or_else(|| DbErr::Custom("the transaction is already finished".into()))?;
+        let abandoned = std::mem::take(
+            &mut *self
+                .abandoned
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for name in abandoned {
+            run(
+                &mut **conn,
+                format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}"),
+            )
+            .await?;
+        }
         f(conn).await
     }
 
@@ -254,13 +274,15 @@ impl SimpleTransaction {
     }
 
     async fn finish(mut self, commit: bool) -> Result<(), DbErr> {
-        self.finished = true;
+        let name = self.savepoint_name();
         let sql = match (self.depth, commit) {
             (0, true) => "COMMIT".to_owned(),
             (0, false) => "ROLLBACK".to_owned(),
-            (_, true) => format!("RELEASE SAVEPOINT {}", self.savepoint_name()),
-            (_, false) => format!("ROLLBACK TO SAVEPOINT {}", self.savepoint_name()),
+            (_, true) => format!("RELEASE SAVEPOINT {name}"),
+            (_, false) => format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}"),
         };
+        // Cancelled before the statement completes, `Drop` still undoes the work: `finished`
+        // is set only once the outcome is settled.
         let result = self.with_conn(|c| Box::pin(run(c, sql))).await.map(|_| ());
         if self.depth == 0 {
             let mut guard = self.conn.lock().await;
@@ -269,6 +291,10 @@ impl SimpleTransaction {
             {
                 conn.close_on_drop();
             }
+            self.finished = true;
+        } else {
+            // A failed RELEASE leaves the savepoint open: `Drop` queues its rollback.
+            self.finished = result.is_ok();
         }
         result
     }
@@ -298,6 +324,13 @@ where
 
 impl Drop for SimpleTransaction {
     fn drop(&mut self) {
+        if !self.finished && self.depth > 0 {
+            // Unfinished savepoint: undo it before the parent's next statement (or its commit).
+            self.abandoned
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(self.savepoint_name());
+        }
         if !self.finished && self.depth == 0 {
             // Unfinished: never hand a connection with an open transaction back to the pool.
             if let Ok(mut guard) = self.conn.try_lock()
