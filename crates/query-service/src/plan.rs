@@ -52,6 +52,14 @@ pub enum Plan {
         /// PostgreSQL text.
         sql: String,
     },
+    /// `DECLARE name CURSOR FOR <select>`: what `FETCH` returns are the query's rows, so
+    /// complex columns become JSON when `auto_to_json` is on, as for [`Plan::Select`].
+    Declare {
+        /// `DECLARE name ... CURSOR` as written.
+        head: String,
+        /// The query, PostgreSQL text.
+        query: String,
+    },
     /// Any other statement run as is (after translation).
     Run(String),
     /// Primary-key / foreign-key metadata: recorded, not enforced.
@@ -91,8 +99,14 @@ pub fn plan(sql: &str, limits: RowLimits) -> Result<Plan, QsError> {
         }
         "START" if w(1) == "TRANSACTION" => return simple_command(sql),
         "EXECUTE" => return simple_command(sql),
-        "DECLARE" => return prefixed_query(sql, "FOR"),
-        "PREPARE" => return prefixed_query(sql, "AS"),
+        "DECLARE" => {
+            let (head, query) = prefixed_query(sql, "FOR")?;
+            return Ok(Plan::Declare { head, query });
+        }
+        "PREPARE" => {
+            let (head, query) = prefixed_query(sql, "AS")?;
+            return Ok(Plan::Run(format!("{head} AS {query}")));
+        }
         "UPDATE" => {
             return Err(QsError::unsupported("UPDATE")
                 .hint("updating a row inside a dataset is not supported; write a new dataset with CREATE TABLE ... AS SELECT"));
@@ -308,7 +322,7 @@ fn simple_command(sql: &str) -> Result<Plan, QsError> {
 
 /// `DECLARE c CURSOR FOR <select>` / `PREPARE p AS <select>`: the head as is, the query
 /// translated.
-fn prefixed_query(sql: &str, keyword: &str) -> Result<Plan, QsError> {
+fn prefixed_query(sql: &str, keyword: &str) -> Result<(String, String), QsError> {
     let upper = sql.to_ascii_uppercase();
     let needle = format!(" {keyword} ");
     let at = upper
@@ -334,7 +348,7 @@ fn prefixed_query(sql: &str, keyword: &str) -> Result<Plan, QsError> {
             )));
         }
     }
-    Ok(Plan::Run(format!("{head} {keyword} {stmt}")))
+    Ok((head.trim_end().to_owned(), stmt.to_string()))
 }
 
 /// `CREATE TABLE name [WITH (schema='...', rowvalidation='...', label='...')] AS (select)`.

@@ -189,6 +189,16 @@ impl Session {
                 let json = self.auto_to_json;
                 Ok(self.forward(client, &pg, json).await)
             }
+            Plan::Declare { head, query } => {
+                let query = if self.auto_to_json {
+                    self.json_query(&query).await?
+                } else {
+                    query
+                };
+                Ok(self
+                    .forward(client, &format!("{head} FOR {query}"), false)
+                    .await)
+            }
             Plan::Run(pg) | Plan::Show(pg) => Ok(self.forward(client, &pg, false).await),
             Plan::Insert { table, sql } => {
                 let pg = self.typed_insert(&table, &sql).await?;

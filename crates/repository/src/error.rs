@@ -78,6 +78,25 @@ pub enum RepoError {
         /// Why.
         reason: String,
     },
+    /// Keyset pagination cannot go on without losing rows: the next page would start inside a
+    /// run of rows with the same key (or after a NULL key). The entity's key is not unique
+    /// (a view, a table keyed by its first column); read with `stream` or `find`, which use a
+    /// server-side cursor and return every row whatever the key.
+    #[error(
+        "keyset pagination of {entity} stops here: more than one row has the key {key}, so the \
+next page would lose rows; the entity's key is not unique (use stream() or find(), which read \
+through a server-side cursor)"
+    )]
+    KeyNotUnique {
+        /// Table name.
+        entity: String,
+        /// The key value at the page boundary.
+        key: String,
+    },
+    /// The input cannot be turned into SQL (e.g. a batch mixing column sets in a profile that
+    /// cannot express it).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
     /// The input cannot be turned into SQL (e.g. a batch mixing column sets in a profile that
     /// cannot express it).
     #[error("invalid input: {0}")]

@@ -26,6 +26,7 @@
 //! what the script created: Query Service has no data rollback).
 
 mod bulk;
+mod cursor;
 pub mod error;
 mod exec;
 pub mod nested;

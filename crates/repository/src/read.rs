@@ -1,12 +1,9 @@
 //! Reads: get, find, first, count, exists, offset and keyset pagination, streaming.
 
-use std::collections::VecDeque;
-
-use futures_util::Stream;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ConnectionTrait, EntityTrait, ModelTrait, Order, PrimaryKeyTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select, Value,
+    QuerySelect, QueryTrait, Select, TransactionTrait, Value,
 };
 
 use crate::error::RepoError;
@@ -58,7 +55,7 @@ impl<E: EntityTrait> Repo<E> {
         self.decode_all(&rows)
     }
 
-    fn ordered(&self, sel: Select<E>) -> Select<E> {
+    pub(crate) fn ordered(&self, sel: Select<E>) -> Select<E> {
         Self::key_columns()
             .into_iter()
             .fold(sel, |s, c| s.order_by(c, Order::Asc))
@@ -99,26 +96,15 @@ impl<E: EntityTrait> Repo<E> {
             })
     }
 
-    /// Every row matching `filter`, in primary-key order.
-    pub async fn find<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        filter: Condition,
-    ) -> Result<Vec<E::Model>, RepoError> {
+    /// Every row matching `filter`, in primary-key order. On PostgreSQL one query; on Query
+    /// Service a server-side cursor read in pages under the 50,000-row client cap (see
+    /// [`Repo::stream`]), so every row comes back whatever the entity's key.
+    pub async fn find<C>(&self, db: &C, filter: Condition) -> Result<Vec<E::Model>, RepoError>
+    where
+        C: ConnectionTrait + TransactionTrait,
+    {
         if self.profile.flavor.is_query_service() {
-            // Under the client row cap: page through.
-            let mut out = Vec::new();
-            let mut after = None;
-            loop {
-                let page = self
-                    .keyset(db, filter.clone(), after, self.profile.page_cap())
-                    .await?;
-                out.extend(page.items);
-                match page.next {
-                    Some(next) => after = Some(next),
-                    None => return Ok(out),
-                }
-            }
+            return self.find_through_cursor(db, filter).await;
         }
         self.fetch(db, self.ordered(self.select().filter(filter)))
             .await
@@ -198,6 +184,11 @@ impl<E: EntityTrait> Repo<E> {
 
     /// Keyset pagination: up to `limit` rows after the cursor `after` (primary-key order).
     /// Stable under concurrent inserts and O(limit) at any depth, unlike offsets.
+    ///
+    /// Needs a unique key: when the key is not unique (a view, a table keyed by its first
+    /// column) and a run of equal keys crosses the page boundary, the next page would lose
+    /// rows, so this returns [`RepoError::KeyNotUnique`] instead. [`Repo::stream`] and
+    /// [`Repo::find`] read every row whatever the key.
     pub async fn keyset<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -210,64 +201,40 @@ impl<E: EntityTrait> Repo<E> {
         if let Some(after) = after {
             cond = cond.add(after_condition::<E>(after)?);
         }
-        let sel = self.ordered(self.select().filter(cond)).limit(limit);
-        let items = self.fetch(db, sel).await?;
-        let next = match items.last() {
-            Some(last) if u64::try_from(items.len()).unwrap_or(u64::MAX) == limit => Some(
-                Self::key_columns()
-                    .into_iter()
-                    .map(|c| last.get(c))
-                    .collect(),
-            ),
-            _ => None,
-        };
-        Ok(KeysetPage { items, next })
-    }
-
-    /// Streams every row matching `filter` in constant memory: keyset pages of `page_size`
-    /// rows (capped under Query Service's 50,000-row limit).
-    pub fn stream<'a, C: ConnectionTrait>(
-        &'a self,
-        db: &'a C,
-        filter: Condition,
-        page_size: u64,
-    ) -> impl Stream<Item = Result<E::Model, RepoError>> + 'a {
-        struct State<M> {
-            buffer: VecDeque<M>,
-            after: Option<Vec<Value>>,
-            done: bool,
+        // One row more than asked: it tells whether there is a next page (no empty last
+        // round trip) and whether the boundary splits a run of equal keys.
+        let sel = self
+            .ordered(self.select().filter(cond))
+            .limit(limit.saturating_add(1));
+        let mut items = self.fetch(db, sel).await?;
+        let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+        if items.len() <= wanted {
+            return Ok(KeysetPage { items, next: None });
         }
-        let size = page_size.clamp(1, self.profile.page_cap());
-        let state = State {
-            buffer: VecDeque::new(),
-            after: None,
-            done: false,
-        };
-        futures_util::stream::unfold(state, move |mut st| {
-            let filter = filter.clone();
-            async move {
-                loop {
-                    if let Some(item) = st.buffer.pop_front() {
-                        return Some((Ok(item), st));
-                    }
-                    if st.done {
-                        return None;
-                    }
-                    match self.keyset(db, filter.clone(), st.after.take(), size).await {
-                        Ok(page) => {
-                            st.done = page.next.is_none();
-                            st.after = page.next;
-                            st.buffer.extend(page.items);
-                        }
-                        Err(e) => {
-                            st.done = true;
-                            return Some((Err(e), st));
-                        }
-                    }
-                }
-            }
+        // LIMIT limit + 1: exactly one row more than wanted.
+        let lookahead = items.pop();
+        let next = Self::key_of(items.last());
+        if next == Self::key_of(lookahead.as_ref()) || next.iter().any(is_null) {
+            return Err(RepoError::KeyNotUnique {
+                entity: self.table_name(),
+                key: format!("{next:?}"),
+            });
+        }
+        Ok(KeysetPage {
+            items,
+            next: Some(next),
         })
     }
+
+    fn key_of(model: Option<&E::Model>) -> Vec<Value> {
+        model.map_or_else(Vec::new, |m| {
+            Self::key_columns().into_iter().map(|c| m.get(c)).collect()
+        })
+    }
+}
+
+fn is_null(value: &Value) -> bool {
+    *value == value.as_null()
 }
 
 fn check_page_size(profile: &Profile, size: u64) -> Result<(), RepoError> {

@@ -129,6 +129,22 @@ pub enum RelationKind {
     },
 }
 
+/// The warning for an entity keyed by its first column, which nothing proves unique.
+fn first_column_key_warning(table: &Table, column: &str) -> String {
+    let (schema, name) = (&table.schema, &table.name);
+    let consequence = "the key is not proven unique: stream() and find() still read every row (a server-side cursor), keyset() refuses a page boundary inside a run of equal keys";
+    if is_view(table) {
+        format!(
+            "{schema}.{name} is a {} without a declared key: generated read-only, keyed by its first column `{column}`; {consequence} (pass --primary-key {name}=COLUMN[,COLUMN] to name a unique key)",
+            table.kind.label()
+        )
+    } else {
+        format!(
+            "{schema}.{name} has no primary key and no `_id` column: generated read-only, keyed by its first column `{column}`; {consequence} (pass --primary-key {name}=COLUMN[,COLUMN] to make it writable)"
+        )
+    }
+}
+
 /// Builds the plan.
 pub fn plan(schema: &Schema, opts: &GenerateOptions) -> Result<Plan, CodegenError> {
     let mut warnings = Vec::new();
@@ -166,11 +182,8 @@ pub fn plan(schema: &Schema, opts: &GenerateOptions) -> Result<Plan, CodegenErro
                 table.schema, table.name
             ));
         }
-        if key.source == KeySource::FirstColumn && !is_view(table) {
-            warnings.push(format!(
-                "{}.{} has no primary key and no `_id` column: generated read-only, keyed by its first column `{}` (pass --primary-key {}=COLUMN[,COLUMN] to make it writable)",
-                table.schema, table.name, key.columns[0], table.name
-            ));
+        if key.source == KeySource::FirstColumn {
+            warnings.push(first_column_key_warning(table, &key.columns[0]));
         }
         let module = modules
             .get(&(table.schema.clone(), table.name.clone()))

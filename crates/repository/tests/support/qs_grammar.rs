@@ -1,8 +1,9 @@
 //! The documented Query Service subset (../shared/reference/QUERY_SERVICE.md), checked on the
 //! parsed statement: SELECT (LIMIT at most 100,000), `INSERT INTO t <select>` (no VALUES, no
-//! ON CONFLICT, no RETURNING), CTAS, CREATE VIEW, DROP, SET, SHOW, BEGIN/COMMIT/ROLLBACK.
+//! ON CONFLICT, no RETURNING), CTAS, CREATE VIEW, DROP, SET, SHOW, BEGIN/COMMIT/ROLLBACK,
+//! `DECLARE c CURSOR FOR <select>`, `FETCH n FROM c` (n at most 50,000), CLOSE.
 
-use sqlparser::ast::{Expr, LimitClause, Query, SetExpr, Statement, Value};
+use sqlparser::ast::{Expr, FetchDirection, LimitClause, Query, SetExpr, Statement, Value};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 
@@ -38,6 +39,19 @@ fn check_statement(st: &Statement) -> Result<(), String> {
             ct.query.as_deref().map_or(Ok(()), check_query)
         }
         Statement::CreateView(v) => check_query(&v.query),
+        Statement::Declare { stmts, .. } => stmts
+            .iter()
+            .try_for_each(|d| d.for_query.as_deref().map_or(Ok(()), check_query)),
+        Statement::Fetch { direction, .. } => match direction {
+            FetchDirection::Count { limit } | FetchDirection::Forward { limit: Some(limit) } => {
+                match &limit.value {
+                    Value::Number(n, _) if n.parse::<u64>().is_ok_and(|n| n <= 50_000) => Ok(()),
+                    other => Err(format!("FETCH {other} is above the 50,000-row client cap")),
+                }
+            }
+            other => Err(format!("FETCH {other} is not capped")),
+        },
+        Statement::Close { .. } => Ok(()),
         Statement::Drop { .. } | Statement::Set(_) | Statement::ShowVariable { .. } => Ok(()),
         Statement::StartTransaction { .. }
         | Statement::Commit { .. }
