@@ -215,19 +215,10 @@ pub(crate) fn start(
     for attempt in 1..=START_ATTEMPTS {
         let port = free_port()?;
         write_settings(user, layout, port, tls, preload)?;
-        let log_start = file_len(&layout.log);
-        let mut cmd = user.command(&bins.pg_ctl());
-        cmd.arg("-D")
-            .arg(&layout.data)
-            .arg("-l")
-            .arg(&layout.log)
-            .args(["-w", "-t", "60", "start"]);
-        let reason = match run(&mut cmd) {
-            Ok(_) => return Ok(port),
-            Err(SandboxError::Command { output, .. }) => output,
-            Err(e) => return Err(e),
+        let (reason, tail) = match pg_ctl_start(bins, user, layout)? {
+            None => return Ok(port),
+            Some(failure) => failure,
         };
-        let tail = log_tail(&layout.log, log_start, 30);
         let port_taken = tail.contains("Address already in use") || tail.contains("could not bind");
         if port_taken && attempt < START_ATTEMPTS {
             tracing::debug!(
@@ -244,6 +235,47 @@ pub(crate) fn start(
         });
     }
     unreachable!("the last attempt returns")
+}
+
+/// `pg_ctl start` with the settings already written; `None` when it started, else what
+/// pg_ctl said and the tail of the server log.
+fn pg_ctl_start(
+    bins: &PgBinaries,
+    user: &ServerUser,
+    layout: &Layout,
+) -> Result<Option<(String, String)>, SandboxError> {
+    let log_start = file_len(&layout.log);
+    let mut cmd = user.command(&bins.pg_ctl());
+    cmd.arg("-D")
+        .arg(&layout.data)
+        .arg("-l")
+        .arg(&layout.log)
+        .args(["-w", "-t", "60", "start"]);
+    match run(&mut cmd) {
+        Ok(_) => Ok(None),
+        Err(SandboxError::Command { output, .. }) => {
+            Ok(Some((output, log_tail(&layout.log, log_start, 30))))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `pg_ctl start` again with the settings of the last start (same port, same data): for a
+/// server stopped by [`stop`]. Fails, without retrying elsewhere, if the port was taken.
+pub(crate) fn start_again(
+    bins: &PgBinaries,
+    user: &ServerUser,
+    layout: &Layout,
+) -> Result<(), SandboxError> {
+    match pg_ctl_start(bins, user, layout)? {
+        None => Ok(()),
+        Some((reason, log_tail)) => Err(SandboxError::StartFailed {
+            data_dir: layout.data.clone(),
+            log: layout.log.clone(),
+            reason: reason.trim().to_owned(),
+            log_tail,
+        }),
+    }
 }
 
 /// `pg_ctl stop -m <mode>` (fast: roll back and disconnect sessions; immediate: no shutdown

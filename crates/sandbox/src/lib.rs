@@ -6,6 +6,11 @@
 //! - [`Sandbox::persistent`]: a cluster kept under the target dir, so that only the first run
 //!   pays for initdb; the server is stopped on drop, the data kept.
 //!
+//! For fault tests: [`Sandbox::stop_server`], [`Sandbox::start_server`] and
+//! [`Sandbox::restart_server`] take the server down and bring it back on the same port with the
+//! same data; [`proxy::FaultProxy`] sits between a client and the server and stalls, cuts or
+//! refuses links on demand.
+//!
 //! The cluster listens on 127.0.0.1 (a free port). The superuser `postgres` gets in without a
 //! password (trust); every other role needs its password (scram-sha-256), over TLS or not.
 //! The app role `qsorm_app` (LOGIN CREATEDB, random password) owns the databases made by
@@ -33,6 +38,8 @@ mod os_user;
 pub mod password;
 mod paths;
 pub mod pgbouncer;
+pub mod proxy;
+mod restart;
 mod sandbox;
 mod start;
 pub mod tls;
@@ -40,6 +47,7 @@ mod watchdog;
 
 pub use admin::{quote_ident, quote_literal};
 pub use error::SandboxError;
+pub use restart::StopMode;
 pub use sandbox::{Sandbox, SandboxOptions};
 
 /// The superuser every cluster is created with.

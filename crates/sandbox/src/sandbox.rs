@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tempfile::TempDir;
@@ -43,6 +44,8 @@ pub struct Sandbox {
     pub(crate) pg_stat_statements: bool,
     /// This handle started the server and stops it on drop.
     pub(crate) owns_server: bool,
+    /// Stopped by [`Sandbox::stop_server`] and not started again.
+    pub(crate) stopped: AtomicBool,
     /// A persistent cluster (start and stop are serialized by its lock file).
     pub(crate) persistent: bool,
     pub(crate) watchdog: Option<Watchdog>,
@@ -179,8 +182,10 @@ impl Sandbox {
 
     /// Stop the server we started (and, for a temp cluster, the watchdog's job is done here).
     fn shutdown(&mut self) {
-        let running = self.owns_server
-            || (self.temp_dir.is_some() && cluster::running_server(&self.layout.data).is_some());
+        let running = !self.stopped.load(Ordering::SeqCst)
+            && (self.owns_server
+                || (self.temp_dir.is_some()
+                    && cluster::running_server(&self.layout.data).is_some()));
         let _lock = if self.persistent && running {
             crate::start::lock(&self.layout).ok()
         } else {

@@ -78,6 +78,7 @@ impl Sandbox {
             started_in: Duration::ZERO,
             pg_stat_statements,
             owns_server: false,
+            stopped: std::sync::atomic::AtomicBool::new(false),
             persistent: opts.persistent_dir.is_some(),
             watchdog: None,
             extra_socket_dir: None,
