@@ -100,7 +100,11 @@ async fn main() {
     let db = sandbox.fresh_database().await.expect("db");
     let conn = sandbox_connection(&sandbox, &db, None).expect("connection");
     conn.db().execute_unprepared(SCHEMA).await.expect("schema");
-    let pool = conn.pool().clone();
+    // The raw sqlx baseline gets its own pool with the same settings (verify-full TLS, the
+    // app role, 10 connections): QsConnection does not hand out its pool.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .connect_lazy_with(sandbox.app_connect_options(&db));
     let repo: Repo<bench_rows::Entity> = Repo::new(Profile::for_connection(&conn));
     println!("qsorm benchmark: {n} rows, PostgreSQL sandbox over TLS, best of 3\n");
     println!("-- bulk insert --");

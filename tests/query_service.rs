@@ -46,7 +46,9 @@ async fn connection_errors_are_typed() {
         assert_eq!(rows.len(), 1);
     }
     // A bound statement travels over the extended protocol: refused, typed.
-    let bound = sqlx::query("SELECT 1").fetch_one(conn.pool()).await;
+    let mut pooled = conn.acquire().await.expect("acquire");
+    let bound = sqlx::query("SELECT 1").fetch_one(&mut *pooled).await;
+    drop(pooled);
     let bound_err = bound.expect_err("extended protocol must be refused");
     let typed = qsorm::connect::classify_sqlx(&bound_err, &conn.error_context());
     assert!(

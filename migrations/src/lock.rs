@@ -5,7 +5,7 @@
 //! read until the run ends. A second run waits, then finds nothing pending. If the process dies,
 //! PostgreSQL ends the session and the lock with it.
 
-use sqlx::postgres::{PgConnection, PgPool};
+use sqlx::postgres::PgConnection;
 use sqlx::{Connection, Row};
 
 /// The lock key: the bytes `qsormmig` (advisory locks are per database).
@@ -19,11 +19,13 @@ pub struct AdvisoryLock {
 }
 
 impl AdvisoryLock {
-    /// Takes the lock on a new connection made with the pool's options; `on_wait` is called
-    /// once if another session holds it (then this waits until it is released).
-    pub async fn acquire(pool: &PgPool, on_wait: impl FnOnce()) -> Result<Self, sqlx::Error> {
-        let options = pool.connect_options();
-        let mut conn = PgConnection::connect_with(&options).await?;
+    /// Takes the lock on `conn`, a dedicated connection (`QsConnection::connect_dedicated`);
+    /// `on_wait` is called once if another session holds it (then this waits until it is
+    /// released).
+    pub async fn acquire(
+        mut conn: PgConnection,
+        on_wait: impl FnOnce(),
+    ) -> Result<Self, sqlx::Error> {
         let row = sqlx::query("SELECT pg_try_advisory_lock($1) AS locked")
             .bind(LOCK_KEY)
             .fetch_one(&mut conn)

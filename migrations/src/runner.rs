@@ -150,10 +150,10 @@ impl Runner {
     pub async fn run(&self, op: Op) -> Result<Outcome, MigrateError> {
         self.check_flavor()?;
         let observer = self.observer.clone();
-        let lock =
-            AdvisoryLock::acquire(self.conn.pool(), move || observer(&Event::WaitingForLock))
-                .await
-                .map_err(MigrateError::Lock)?;
+        let dedicated = self.conn.connect_dedicated().await?;
+        let lock = AdvisoryLock::acquire(dedicated, move || observer(&Event::WaitingForLock))
+            .await
+            .map_err(MigrateError::Lock)?;
         let result = self.run_locked(op).await;
         let released = lock.release().await.map_err(MigrateError::Lock);
         let outcome = result?;

@@ -57,15 +57,25 @@ pub struct ConnConfig {
 }
 
 impl ConnConfig {
+    /// Whether this connection may only run over TLS: the Query Service flavor, or a Query
+    /// Service host (`*.adobe.io`) whatever the flavor says.
+    pub fn requires_tls(&self) -> bool {
+        self.flavor.is_query_service() || Flavor::detect(&self.host).is_query_service()
+    }
+
     /// The TLS mode actually used.
     ///
-    /// Query Service asks for a cleartext password, so on that flavor qsorm never runs a
-    /// connection without TLS: `allow` and `prefer` (which may fall back to plain TCP, for
-    /// instance when an attacker strips the TLS offer) are raised to `require`.
+    /// Query Service asks for a cleartext password, so qsorm never runs a connection to it
+    /// without TLS ([`ConnConfig::requires_tls`]: the flavor or the host): `allow` and
+    /// `prefer` (which may fall back to plain TCP, for instance when an attacker strips the
+    /// TLS offer) are raised to `require`, and so is `disable` when the public fields were
+    /// edited after [`crate::ConnParams::build`] refused it. On a PostgreSQL host `prefer`
+    /// keeps libpq's meaning: TLS when the server offers it, else plain TCP.
     pub fn effective_sslmode(&self) -> SslMode {
-        match (self.flavor, self.sslmode) {
-            (Flavor::QueryService, SslMode::Allow | SslMode::Prefer) => SslMode::Require,
-            (_, mode) => mode,
+        if self.requires_tls() && !self.sslmode.always_encrypted() {
+            SslMode::Require
+        } else {
+            self.sslmode
         }
     }
 

@@ -3,7 +3,9 @@
 use std::sync::{Arc, RwLock};
 
 use sea_orm::{DatabaseConnection, QueryResult, SqlxPostgresConnector};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::Connection;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, Postgres};
 
 use crate::error::{ConnectError, ErrorContext, classify, classify_sqlx};
 use crate::{ConnConfig, Flavor, Password};
@@ -12,6 +14,16 @@ use crate::{ConnConfig, Flavor, Password};
 /// SQLAlchemy's `create_engine`) wrapped as a sea-orm [`DatabaseConnection`].
 ///
 /// Cloning is cheap and shares the pool.
+///
+/// No method hands out the sqlx pool: its connect options hold the password, and their
+/// `Debug` prints it. Use [`QsConnection::acquire`] or [`QsConnection::connect_dedicated`]
+/// for sqlx-level work:
+///
+/// ```compile_fail
+/// # fn demo(conn: &qsorm_connect::QsConnection) {
+/// let _ = conn.pool(); // not public
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct QsConnection {
     db: DatabaseConnection,
@@ -85,7 +97,7 @@ impl QsConnection {
                 move |_conn, _meta| Box::pin(async move { Ok(keep) })
             })
             .connect_lazy_with(driver_options(&config));
-        if config.flavor.is_query_service() && config.sslmode != config.effective_sslmode() {
+        if config.sslmode != config.effective_sslmode() {
             tracing::info!(
                 configured = %config.sslmode,
                 "Query Service asks for a cleartext password: TLS is required, using sslmode=require"
@@ -110,9 +122,44 @@ impl QsConnection {
         crate::SimpleConnection::with_flavor(self.pool.clone(), self.flavor())
     }
 
-    /// The underlying sqlx pool.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
+    /// A connection checked out of the pool (it goes back when dropped), for sqlx-level work
+    /// qsorm does not wrap: `COPY`, `sqlx::query(...).fetch_one(&mut *conn)`.
+    ///
+    /// The pool itself is not handed out: sqlx's pool gives its connect options to anyone
+    /// holding it, and their `Debug` prints the password. A pooled connection's does not.
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: &qsorm_connect::QsConnection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut pooled = conn.acquire().await?;
+    /// let (one,): (i32,) = sqlx::query_as("SELECT 1").fetch_one(&mut *pooled).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn acquire(&self) -> Result<PoolConnection<Postgres>, ConnectError> {
+        match self.pool.acquire().await {
+            Ok(conn) => Ok(conn),
+            Err(e) => Err(self.diagnose(self.sqlx_error(&e)).await),
+        }
+    }
+
+    /// A new connection with this configuration, outside the pool (for session state that must
+    /// outlive a checkout, such as a session-level advisory lock). Bounded by the connect
+    /// timeout; errors are typed like the pool's.
+    pub async fn connect_dedicated(&self) -> Result<PgConnection, ConnectError> {
+        let config = self.config();
+        let options = driver_options(&config);
+        let connect = PgConnection::connect_with(&options);
+        let err = match tokio::time::timeout(config.connect_timeout, connect).await {
+            Ok(Ok(conn)) => return Ok(conn),
+            Ok(Err(e)) => self.sqlx_error(&e),
+            Err(_) => ConnectError::Timeout {
+                what: format!(
+                    "no connection to {}:{} within {:?}",
+                    config.host, config.port, config.connect_timeout
+                ),
+                after: Some(config.connect_timeout),
+            },
+        };
+        Err(self.diagnose(err).await)
     }
 
     /// A snapshot of the current configuration.

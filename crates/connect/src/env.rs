@@ -98,9 +98,15 @@ impl EnvSource {
             ..ConnParams::default()
         };
         if let Some(port) = self.get("QS_PORT") {
-            p.port = Some(port.trim().parse::<u16>().map_err(|_| {
-                ConnectError::invalid("QS_PORT", format!("`{port}` is not a port number"))
-            })?);
+            p.port = Some(
+                port.trim()
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|p| *p != 0)
+                    .ok_or_else(|| {
+                        ConnectError::invalid("QS_PORT", "not a port number (1 to 65535)")
+                    })?,
+            );
         }
         if let Some(mode) = self.get("QS_SSLMODE") {
             p.sslmode = Some(
@@ -121,7 +127,7 @@ impl EnvSource {
     /// The `DATABASE_URL` layer.
     pub fn database_url_params(&self) -> Result<ConnParams, ConnectError> {
         match self.get("DATABASE_URL") {
-            Some(url) => parse_url(url).map_err(|e| e.rekey("DATABASE_URL")),
+            Some(url) => parse_url(url).map_err(|e| e.within("DATABASE_URL")),
             None => Ok(ConnParams::default()),
         }
     }

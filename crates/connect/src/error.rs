@@ -127,6 +127,18 @@ impl ConnectError {
         }
     }
 
+    /// The same error reported under `outer` (the variable or flag that carried a whole
+    /// connection string), the inner key kept at the start of the reason:
+    /// `DATABASE_URL`: "`port`: not a port number".
+    pub(crate) fn within(self, outer: &str) -> ConnectError {
+        match self {
+            ConnectError::InvalidConfig { key, reason } => {
+                ConnectError::invalid(outer, format!("`{key}`: {reason}"))
+            }
+            other => other,
+        }
+    }
+
     /// The SQLSTATE this error carries, when the server sent one.
     pub fn sqlstate(&self) -> Option<&str> {
         match self {
@@ -217,11 +229,16 @@ run long work as a batch query with create_table_as / insert_into_select"
                             .to_owned(),
                     after: Some(Duration::from_secs(600)),
                 },
-                s if s.starts_with("08") || s == "57P03" => ConnectError::Unreachable {
-                    host: ctx.host.clone(),
-                    port: ctx.port,
-                    reason: format!("SQLSTATE {s}: {}", db.message()),
-                },
+                // 08: connection exceptions; 57P01/57P02: the session was terminated (an admin
+                // or a server shutdown, a crash), 57P03: the server is starting or stopping,
+                // 57P05: idle_session_timeout. The session is gone in every case.
+                s if s.starts_with("08") || matches!(s, "57P01" | "57P02" | "57P03" | "57P05") => {
+                    ConnectError::Unreachable {
+                        host: ctx.host.clone(),
+                        port: ctx.port,
+                        reason: format!("SQLSTATE {s}: {}", db.message()),
+                    }
+                }
                 _ => return None,
             }
         }

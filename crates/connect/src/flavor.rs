@@ -55,9 +55,8 @@ impl std::str::FromStr for Flavor {
         match s.to_ascii_lowercase().replace('_', "-").as_str() {
             "query-service" | "queryservice" | "qs" => Ok(Flavor::QueryService),
             "postgres" | "postgresql" | "pg" => Ok(Flavor::Postgres),
-            other => Err(format!(
-                "unknown flavor `{other}` (expected `query-service` or `postgres`)"
-            )),
+            // The value is not quoted back: it may be a misplaced password.
+            _ => Err("unknown flavor (expected `query-service` or `postgres`)".to_owned()),
         }
     }
 }

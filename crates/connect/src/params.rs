@@ -118,22 +118,32 @@ impl ConnParams {
     /// Defaults: flavor detected from the host (`*.adobe.io` is Query Service); Query Service →
     /// port 80, `sslmode=require`, at most 4 pooled connections (its limit is 5 concurrent
     /// queries); PostgreSQL → host `localhost`, port 5432, `sslmode=prefer`, 10 connections.
+    ///
+    /// TLS follows the host as well as the flavor: a Query Service host (`*.adobe.io`, see
+    /// [`Flavor::detect`]) asks for a cleartext password, so even with `flavor=postgres` it
+    /// defaults to `require`, refuses `disable` here (before anything is sent), and has
+    /// `allow`/`prefer` raised to `require` (see [`ConnConfig::effective_sslmode`]).
     pub fn build(self) -> Result<ConnConfig, ConnectError> {
         let host = self.host.unwrap_or_else(|| "localhost".to_owned());
-        if host.is_empty() {
+        if host.trim().is_empty() {
             return Err(ConnectError::invalid("host", "must not be empty"));
         }
         let flavor = self.flavor.unwrap_or_else(|| Flavor::detect(&host));
         let qs = flavor.is_query_service();
-        let sslmode = self.sslmode.unwrap_or(if qs {
+        let tls_required = qs || Flavor::detect(&host).is_query_service();
+        let sslmode = self.sslmode.unwrap_or(if tls_required {
             SslMode::Require
         } else {
             SslMode::Prefer
         });
-        if qs && sslmode == SslMode::Disable {
+        if tls_required && sslmode == SslMode::Disable {
             return Err(ConnectError::invalid(
                 "sslmode",
-                "`disable` is not supported by Experience Platform Query Service; use require (the minimum), verify-ca or verify-full",
+                if qs {
+                    "`disable` is not supported by Experience Platform Query Service; use require (the minimum), verify-ca or verify-full"
+                } else {
+                    "`disable` is refused for a Query Service host (*.adobe.io) whatever the flavor: it asks for a cleartext password; use require (the minimum), verify-ca or verify-full"
+                },
             ));
         }
         let user = match self.user {

@@ -85,10 +85,12 @@ impl std::str::FromStr for SslMode {
                 "require" => SslMode::Require,
                 "verify-ca" => SslMode::VerifyCa,
                 "verify-full" => SslMode::VerifyFull,
-                other => {
-                    return Err(format!(
-                        "unknown sslmode `{other}` (expected disable, allow, prefer, require, verify-ca or verify-full)"
-                    ));
+                // The value is not quoted back: it may be a misplaced password.
+                _ => {
+                    return Err(
+                        "unknown sslmode (expected disable, allow, prefer, require, verify-ca or verify-full)"
+                            .to_owned(),
+                    );
                 }
             },
         )

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod tls_proxy;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
