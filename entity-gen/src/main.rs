@@ -1,7 +1,8 @@
 //! `entity-gen`: inspect a Query Service or PostgreSQL schema and generate sea-orm entities.
 //!
 //! Exit status: 0 on success, 1 when `check` finds differences, 2 on errors (a catalog step
-//! that failed included, unless `--allow-partial`).
+//! that failed included, unless `--allow-partial`; a connection that fails, checked before
+//! anything else; a schema, table or `--tables` glob that matches nothing).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -124,6 +125,8 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let opened = cli.connect.open().await?;
+    // Fail fast, with a typed error, when the server cannot be reached or refuses us.
+    opened.check().await?;
     let conn = &opened.conn;
     let code = match cli.command {
         Command::Conninfo { json } => {
@@ -241,6 +244,7 @@ async fn reflect_and_generate(
     let schema = inspect(&conn.executor(), &inspect_opts).await;
     spinner.finish_and_clear();
     let schema = schema?;
+    listing::check_selection(&schema, &args.schemas, &opts)?;
     if !schema.warnings.is_empty() && !args.allow_partial {
         return Err(PartialReflection(schema.warnings).into());
     }

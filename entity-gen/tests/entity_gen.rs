@@ -1,8 +1,19 @@
 //! The `entity-gen` binary and library against a real sandbox PostgreSQL: connection info,
 //! table listings, entity generation snapshots (`tests/cases/<case>/schema.sql`), `check`,
 //! the generated code compiled and round-tripped, and the committed `qsorm-entity` models.
+//!
+//! - `failures`: connection failures fail fast with a typed error in every command;
+//! - `not_found`: names that match nothing, and hostile names;
+//! - `fallback`: when the embedded sandbox may stand in for a configured server.
 
 mod support;
+
+#[path = "entity_gen/failures.rs"]
+mod failures;
+#[path = "entity_gen/fallback.rs"]
+mod fallback;
+#[path = "entity_gen/not_found.rs"]
+mod not_found;
 
 use support::{app_url, entity_gen, sandbox};
 
@@ -41,19 +52,6 @@ async fn conninfo_reports_the_connection_and_hides_the_password() {
             .as_str()
             .is_some_and(|v| !v.is_empty())
     );
-}
-
-#[test]
-fn nothing_configured_uses_the_sandbox_and_says_so() {
-    let out = entity_gen(&["conninfo", "--json"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(lines[0].contains("embedded sandbox"), "{stderr}");
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(json["database"], "qsorm");
-    assert_eq!(json["host"], "127.0.0.1");
 }
 
 #[test]
@@ -198,8 +196,8 @@ async fn describe_shows_columns_keys_and_references_like_psql() {
 }
 
 #[test]
-fn tables_and_describe_work_on_the_sandbox_with_nothing_configured() {
-    let out = entity_gen(&["tables", "--json"]);
+fn tables_and_describe_work_on_the_sandbox() {
+    let out = entity_gen(&["--sandbox", "tables", "--json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("embedded sandbox"), "{stderr}");
@@ -208,7 +206,7 @@ fn tables_and_describe_work_on_the_sandbox_with_nothing_configured() {
 
     // `describe` reaches the sandbox database too (which tables it holds depends on
     // what ran there: a name no migration creates gives the not-found error).
-    let out = entity_gen(&["describe", "entity_gen_no_such_table"]);
+    let out = entity_gen(&["--sandbox", "describe", "entity_gen_no_such_table"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("embedded sandbox"), "{stderr}");

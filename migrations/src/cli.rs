@@ -19,7 +19,9 @@ pub const DRY_RUN_LIMIT: usize = 2_000;
 /// Applies the qsorm sample dataset (web_events, profiles, orders, ...) to PostgreSQL.
 ///
 /// Connects like every qsorm tool (flags > QS_* > DATABASE_URL > PG*; .env below the real
-/// environment); with nothing configured it uses the embedded sandbox database `qsorm`.
+/// environment); with nothing configured it uses the embedded sandbox database `qsorm` when
+/// run at a terminal outside CI (`--sandbox` forces it; elsewhere it is an error naming what
+/// is missing). A connection failure is reported at once, before any migration runs.
 /// Each migration runs in its own transaction; a run holds a PostgreSQL advisory lock, so
 /// concurrent runs apply each migration once.
 #[derive(Debug, Parser)]
@@ -121,6 +123,12 @@ pub async fn run<M: SourcedMigrator>(cli: Cli) -> Result<(), MigrateError> {
         return Ok(());
     }
     let opened = cli.connect.open().await?;
+    // Query Service is refused before any round trip; anything else is checked at once, so
+    // a connection failure is typed and immediate rather than a pool timeout.
+    if opened.conn.flavor().is_query_service() {
+        return Err(MigrateError::QueryService);
+    }
+    opened.check().await?;
     let runner = Runner::of::<M>(&opened.conn).observe(print_event);
     let result = dispatch(&cli, &runner).await;
     opened.conn.close().await;

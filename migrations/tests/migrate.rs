@@ -1,7 +1,15 @@
 //! The `migrate` binary and the runner against the sandbox: dataset, commands, status
 //! checksums, dry run, concurrent runs, rollback of a failing migration, generate.
+//!
+//! - `failures`: connection failures fail fast with a typed error in every subcommand;
+//! - `fallback`: when the embedded sandbox may stand in for a configured server.
 
 mod support;
+
+#[path = "migrate/failures.rs"]
+mod failures;
+#[path = "migrate/fallback.rs"]
+mod fallback;
 
 use std::time::Instant;
 

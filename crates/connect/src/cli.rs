@@ -1,5 +1,10 @@
-//! Connection flags shared by every qsorm binary (`entity-gen`, `migrate`, examples), and the
-//! fallback to the embedded sandbox PostgreSQL when nothing is configured.
+//! Connection flags shared by every qsorm binary (`entity-gen`, `migrate`, examples), the
+//! fallback to the embedded sandbox PostgreSQL when nothing is configured (at a terminal,
+//! outside CI: see [`fallback`]), and the first round trip that makes a command fail fast
+//! ([`preflight`]).
+
+pub mod fallback;
+pub mod preflight;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,13 +15,20 @@ use crate::env::EnvSource;
 use crate::error::ConnectError;
 use crate::parse::{parse_any, parse_credentials_json};
 use crate::{ConnConfig, ConnParams, Flavor, Password, QsConnection, SslMode};
+use fallback::{
+    Layer, Surroundings, check_given_values, incomplete, missing_settings, nothing_configured,
+};
 
 /// The database the sandbox serves to the tools (the sample dataset lives there).
 pub const SANDBOX_DATABASE: &str = "qsorm";
 
 /// Connection flags. Precedence: these flags > `QS_*` > `DATABASE_URL` > `PG*` (`.env` below
-/// the real environment). With nothing configured anywhere, the embedded sandbox is used.
-#[derive(Debug, Clone, Default, clap::Args)]
+/// the real environment). A configuration must name the host, database and user (and on
+/// Query Service the password). With nothing configured anywhere, the embedded sandbox is
+/// used at a terminal outside CI; elsewhere that is an error naming what is missing.
+///
+/// `Debug` is written by hand: `--url` may hold a password, so it shows as `<not shown>`.
+#[derive(Clone, Default, clap::Args)]
 pub struct ConnectArgs {
     /// A postgres:// URL, a libpq `key=value` string, or the whole `psql "..."` command Adobe's UI shows.
     #[arg(long, global = true, value_name = "URL|CONNINFO|PSQL")]
@@ -57,6 +69,35 @@ pub struct ConnectArgs {
     /// Use the embedded sandbox PostgreSQL even if a connection is configured.
     #[arg(long, global = true)]
     pub sandbox: bool,
+}
+
+/// Stands for a value that may hold a secret in `Debug` output.
+struct NotShown;
+
+impl std::fmt::Debug for NotShown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<not shown>")
+    }
+}
+
+impl std::fmt::Debug for ConnectArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectArgs")
+            .field("url", &self.url.as_ref().map(|_| NotShown))
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database", &self.database)
+            .field("user", &self.user)
+            .field("password", &self.password)
+            .field("sslmode", &self.sslmode)
+            .field("sslrootcert", &self.sslrootcert)
+            .field("flavor", &self.flavor)
+            .field("credentials_file", &self.credentials_file)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("env_file", &self.env_file)
+            .field("sandbox", &self.sandbox)
+            .finish()
+    }
 }
 
 fn parse_password(s: &str) -> Result<Password, String> {
@@ -108,48 +149,88 @@ impl ConnectArgs {
         Ok(flags.or(url).or(creds))
     }
 
+    /// Every source of settings, highest priority first (for messages: what each gave).
+    fn layers(&self, env: &EnvSource, explicit: ConnParams) -> Result<[Layer; 4], ConnectError> {
+        let layer = |name, params, from_env| Layer {
+            name,
+            params,
+            from_env,
+        };
+        Ok([
+            layer("flags", explicit, false),
+            layer("QS_* variables", env.qs_params()?, true),
+            layer("DATABASE_URL", env.database_url_params()?, true),
+            layer("PG* variables", env.pg_params()?, true),
+        ])
+    }
+
     /// Resolves the configuration without the sandbox fallback; `None` when nothing at all is
-    /// configured (no flag, no variable).
+    /// configured (no flag, no variable). A partial configuration (no host, database or user;
+    /// no password on Query Service) is an error naming what is missing.
     pub fn resolve(&self) -> Result<Option<ConnConfig>, ConnectError> {
         let env = EnvSource::from_process_with(&self.env_file)?;
         let explicit = self.explicit()?;
-        let from_env = env.params()?;
-        if explicit.is_empty() && from_env.is_empty() {
+        let merged = explicit.clone().or(env.params()?);
+        if merged.is_empty() {
             return Ok(None);
         }
-        explicit.or(from_env).build().map(Some)
+        let missing = missing_settings(&merged);
+        if !missing.is_empty() {
+            check_given_values(&merged)?;
+            return Err(incomplete(&missing, &self.layers(&env, explicit)?));
+        }
+        merged.build().map(Some)
     }
 
-    /// Opens the connection: the configured server, or the sandbox (saying so in one stderr
-    /// line) when nothing is configured or `--sandbox` is given.
+    /// Opens the (lazy) connection: the configured server, or the sandbox (saying so in one
+    /// stderr line) when `--sandbox` is given, or when nothing is configured and a person
+    /// runs the command at a terminal outside CI. Call [`Opened::check`] to fail fast.
     pub async fn open(&self) -> Result<Opened, ConnectError> {
-        if !self.sandbox
-            && let Some(config) = self.resolve()?
-        {
+        if self.sandbox {
+            return open_sandbox("--sandbox given", self.flavor).await;
+        }
+        if let Some(config) = self.resolve()? {
             return Ok(Opened {
                 conn: QsConnection::new(config),
                 sandbox: None,
             });
         }
-        let sandbox = Sandbox::persistent()
-            .map_err(|e| ConnectError::Other(format!("cannot start the sandbox: {e}")))?;
-        eprintln!(
-            "qsorm: {}; using the embedded sandbox PostgreSQL at {}:{}, database `{SANDBOX_DATABASE}`",
-            if self.sandbox {
-                "--sandbox given"
-            } else {
-                "no connection configured (set QS_HOST, DATABASE_URL or PG*, or pass --url)"
-            },
-            sandbox.host(),
-            sandbox.port()
-        );
-        let conn = sandbox_connection(&sandbox, SANDBOX_DATABASE, self.flavor)?;
-        ensure_database(&sandbox, SANDBOX_DATABASE).await?;
-        Ok(Opened {
-            conn,
-            sandbox: Some(sandbox),
-        })
+        let here = Surroundings::detect();
+        if !here.allows_sandbox() {
+            return Err(nothing_configured(here));
+        }
+        open_sandbox(
+            "no connection configured (set QS_HOST, DATABASE_URL or PG*, or pass --url)",
+            self.flavor,
+        )
+        .await
     }
+}
+
+impl Opened {
+    /// The first round trip, made at once: a connection failure (unreachable address,
+    /// authentication, expired credentials, TLS, missing database) comes back in seconds as a
+    /// typed error instead of after the pool's timeout (see [`preflight::preflight`]).
+    pub async fn check(&self) -> Result<(), ConnectError> {
+        preflight::preflight(&self.conn).await
+    }
+}
+
+/// Starts (or joins) the persistent sandbox and connects to its database `qsorm`.
+async fn open_sandbox(why: &str, flavor: Option<Flavor>) -> Result<Opened, ConnectError> {
+    let sandbox = Sandbox::persistent()
+        .map_err(|e| ConnectError::Other(format!("cannot start the sandbox: {e}")))?;
+    eprintln!(
+        "qsorm: {why}; using the embedded sandbox PostgreSQL at {}:{}, database `{SANDBOX_DATABASE}`",
+        sandbox.host(),
+        sandbox.port()
+    );
+    let conn = sandbox_connection(&sandbox, SANDBOX_DATABASE, flavor)?;
+    ensure_database(&sandbox, SANDBOX_DATABASE).await?;
+    Ok(Opened {
+        conn,
+        sandbox: Some(sandbox),
+    })
 }
 
 /// A connection to `database` on a sandbox as its password role, over verified TLS.
@@ -198,4 +279,21 @@ async fn ensure_database(sandbox: &Sandbox, database: &str) -> Result<(), Connec
     }
     admin.close().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_url_or_the_password() {
+        let args = ConnectArgs {
+            url: Some("postgres://u:url-secret@h/db".to_owned()),
+            password: Some(Password::exact("flag-secret")),
+            ..ConnectArgs::default()
+        };
+        let shown = format!("{args:?}");
+        assert!(shown.contains("url: Some(<not shown>)"), "{shown}");
+        assert!(!shown.contains("secret"), "{shown}");
+    }
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod compile;
+pub mod failures;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -15,16 +16,24 @@ pub fn sandbox() -> &'static Sandbox {
     Sandbox::shared().expect("sandbox starts")
 }
 
-/// Runs `entity-gen` with a clean environment (no QS_*, PG*, DATABASE_URL, no .env).
+/// Runs `entity-gen` with a clean environment (no QS_*, PG*, DATABASE_URL, CI, no .env).
+/// It runs without a terminal, so the sandbox is used only with `--sandbox`.
 pub fn entity_gen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_entity-gen"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .args(["--env-file", "/nonexistent/.env"])
-        .args(args)
+    entity_gen_command(&[], args)
         .output()
         .expect("entity-gen runs")
+}
+
+/// `entity-gen ARGS` with a clean environment plus `env` (no .env file read).
+pub fn entity_gen_command(env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_entity-gen"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .envs(env.iter().copied())
+        .args(["--env-file", "/nonexistent/.env"])
+        .args(args);
+    cmd
 }
 
 /// stdout of a run that must succeed.

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod failures;
+
 use std::process::{Command, Output};
 
 use qsorm_connect::{QsConnection, parse_url};
@@ -37,6 +39,19 @@ pub fn migrate_command(args: &[&str], url: &str) -> Command {
             cmd.env_remove(key);
         }
     }
+    cmd
+}
+
+/// `migrate ARGS` with a clean environment plus `env` (no .env file, no terminal, no CI
+/// unless `env` sets it).
+pub fn migrate_bare(env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_migrate"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .envs(env.iter().copied())
+        .args(args)
+        .args(["--env-file", "/nonexistent/.env"]);
     cmd
 }
 
