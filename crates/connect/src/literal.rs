@@ -82,6 +82,7 @@ mod sql_type;
 mod string;
 
 pub use composite_types::{CompositeTable, CompositeTypes};
+pub use date::{date_text, timestamp_text, timestamptz_text};
 pub use error::{InlineError, LiteralError, inline_error};
 pub use ident::qs_ident;
 pub use location::{Location, LocationKind};

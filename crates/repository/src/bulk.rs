@@ -133,14 +133,14 @@ impl<E: EntityTrait> Repo<E> {
     ) -> Option<usize> {
         while rows.len() > 1 {
             let (left, right) = rows.split_at(rows.len() / 2);
-            let sp = tx.begin().await.ok()?;
+            let sp = self.profile.bounded(tx.begin()).await.ok()?;
             match self.run_chunk(&sp, sql, cols, left, false).await {
                 Ok(_) => {
-                    sp.commit().await.ok()?;
+                    self.profile.bounded(sp.commit()).await.ok()?;
                     rows = right;
                 }
                 Err(_) => {
-                    sp.rollback().await.ok()?;
+                    self.profile.bounded(sp.rollback()).await.ok()?;
                     rows = left;
                 }
             }
@@ -161,21 +161,29 @@ impl<E: EntityTrait> Repo<E> {
         A: ActiveModelTrait<Entity = E>,
     {
         let groups = group_rows(models)?;
-        let tx = db.begin().await.map_err(|e| self.profile.classify(e))?;
+        let tx = self.profile.bounded(db.begin()).await?;
         let mut returned = Vec::new();
         let mut written = 0u64;
         for (cols, rows) in &groups.groups {
             let sql = self.insert_sql(cols, conflict);
             for chunk in rows.chunks(self.profile.bulk_chunk) {
-                let sp = tx.begin().await.map_err(|e| self.profile.classify(e))?;
+                // An error leaves through `?` or `return` and drops `tx`: sea-orm then rolls
+                // it back on the connection's next use (or the server does, when the link
+                // is gone).
+                let sp = self.profile.bounded(tx.begin()).await?;
                 match self.run_chunk(&sp, &sql, cols, chunk, returning).await {
                     Ok(rows) => {
-                        sp.commit().await.map_err(|e| self.profile.classify(e))?;
+                        self.profile.bounded(sp.commit()).await?;
                         written += u64::try_from(chunk.len()).unwrap_or(u64::MAX);
                         returned.extend(rows);
                     }
+                    Err(err) if matches!(err, RepoError::Connection(_)) => {
+                        // The link is dead or stalled: a ROLLBACK sent now would wait on
+                        // it too.
+                        return Err(err);
+                    }
                     Err(err) => {
-                        let _ = sp.rollback().await;
+                        let _ = self.profile.bounded(sp.rollback()).await;
                         let err = if err.is_constraint_violation() {
                             match self.locate_bad_row(&tx, &sql, cols, chunk).await {
                                 Some(i) => err.with_row(i),
@@ -184,13 +192,13 @@ impl<E: EntityTrait> Repo<E> {
                         } else {
                             err
                         };
-                        let _ = tx.rollback().await;
+                        let _ = self.profile.bounded(tx.rollback()).await;
                         return Err(err);
                     }
                 }
             }
         }
-        tx.commit().await.map_err(|e| self.profile.classify(e))?;
+        self.profile.bounded(tx.commit()).await?;
         Ok((written, returned))
     }
 

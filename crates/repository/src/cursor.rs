@@ -79,7 +79,7 @@ impl<E: EntityTrait> Repo<E> {
                         {
                             Ok(rows) if (rows.len() as u64) < size => {
                                 st.buffer.extend(rows);
-                                tx.commit().await.map_err(|e| self.profile.classify(e))
+                                self.profile.bounded(tx.commit()).await
                             }
                             Ok(rows) => {
                                 st.buffer.extend(rows);
@@ -122,7 +122,7 @@ impl<E: EntityTrait> Repo<E> {
     where
         C: ConnectionTrait + TransactionTrait,
     {
-        let tx = db.begin().await.map_err(|e| self.profile.classify(e))?;
+        let tx = self.profile.bounded(db.begin()).await?;
         let name = format!(
             "qsorm_cursor_{}",
             NEXT_CURSOR.fetch_add(1, Ordering::Relaxed)

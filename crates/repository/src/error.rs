@@ -97,10 +97,25 @@ through a server-side cursor)"
     /// cannot express it).
     #[error("invalid input: {0}")]
     InvalidInput(String),
-    /// The input cannot be turned into SQL (e.g. a batch mixing column sets in a profile that
-    /// cannot express it).
-    #[error("invalid input: {0}")]
-    InvalidInput(String),
+    /// A row of a Query Service batch whose literals alone make a statement larger than
+    /// [`crate::MAX_STATEMENT_BYTES`] (raised before anything is sent; the batch is not
+    /// written).
+    #[error(
+        "row {row} of the batch is {bytes} bytes as a Query Service statement (largest \
+column `{column}`), over the {limit}-byte statement cap: a value this large cannot go in as a \
+SQL literal; ingest it into a dataset (Experience Platform ingestion) and copy it with \
+insert_into_select"
+    )]
+    StatementTooLarge {
+        /// The row's index in the batch.
+        row: usize,
+        /// The column whose literal is the largest.
+        column: String,
+        /// The size of the smallest statement holding the row.
+        bytes: usize,
+        /// The cap ([`crate::MAX_STATEMENT_BYTES`]).
+        limit: usize,
+    },
     /// The server refused for lack of privilege (SQLSTATE 42501).
     #[error(
         "permission denied (SQLSTATE 42501): {message}. On Query Service, writing datasets \

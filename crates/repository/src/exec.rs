@@ -1,8 +1,11 @@
 //! Running sea-query statements under a profile: bind or inline, recorded, errors classified.
 
+use std::time::Duration;
+
+use qsorm_connect::ConnectError;
 use qsorm_connect::literal::Renderer;
 use sea_orm::sea_query::{PostgresQueryBuilder, QueryStatementWriter};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
 
 use crate::error::{RepoError, classify_db_err};
 use crate::profile::{Profile, WireMode};
@@ -42,6 +45,37 @@ impl Profile {
         classify_db_err(err, self.ctx.as_ref())
     }
 
+    /// Awaits one round trip (a statement, `BEGIN`, `COMMIT`, a savepoint) under the
+    /// profile's [`call_timeout`](Profile::call_timeout), classifying its error.
+    pub(crate) async fn bounded<T>(
+        &self,
+        round_trip: impl Future<Output = Result<T, DbErr>>,
+    ) -> Result<T, RepoError> {
+        let Some(limit) = self.call_timeout else {
+            return round_trip.await.map_err(|e| self.classify(e));
+        };
+        match tokio::time::timeout(limit, round_trip).await {
+            Ok(result) => result.map_err(|e| self.classify(e)),
+            Err(_) => Err(self.stalled(limit)),
+        }
+    }
+
+    /// The error of a round trip that got no answer within `limit`.
+    fn stalled(&self, limit: Duration) -> RepoError {
+        let server = self
+            .ctx
+            .as_ref()
+            .map(|c| format!("{}:{}", c.host, c.port))
+            .unwrap_or_else(|| "the server".to_owned());
+        RepoError::Connection(ConnectError::Timeout {
+            what: format!(
+                "no answer from {server} within {limit:?} (statement_timeout + connect_timeout): \
+                 the link or the server stalled"
+            ),
+            after: Some(limit),
+        })
+    }
+
     fn record(&self, stmt: &Statement) {
         if let Some(r) = &self.recorder {
             r.push(&stmt.sql);
@@ -55,7 +89,7 @@ impl Profile {
         stmt: Statement,
     ) -> Result<Vec<QueryResult>, RepoError> {
         self.record(&stmt);
-        db.query_all_raw(stmt).await.map_err(|e| self.classify(e))
+        self.bounded(db.query_all_raw(stmt)).await
     }
 
     /// Runs `SET auto_to_json = true; <select>` as one simple-protocol message (one round
@@ -81,11 +115,9 @@ impl Profile {
     ) -> Result<u64, RepoError> {
         self.record(&stmt);
         let result = match (&self.wire, &stmt.values) {
-            (WireMode::Inline, None) => db.execute_unprepared(&stmt.sql).await,
-            _ => db.execute_raw(stmt).await,
+            (WireMode::Inline, None) => self.bounded(db.execute_unprepared(&stmt.sql)).await,
+            _ => self.bounded(db.execute_raw(stmt)).await,
         };
-        result
-            .map(|r| r.rows_affected())
-            .map_err(|e| self.classify(e))
+        result.map(|r| r.rows_affected())
     }
 }

@@ -1,7 +1,9 @@
 //! Values in PostgreSQL's text input format, and array literals of them: the bulk path binds
 //! one `text[]` literal per column and lets the server cast it.
 
-use qsorm_connect::literal::{bytea_hex, f32_text, f64_text};
+use qsorm_connect::literal::{
+    bytea_hex, date_text, f32_text, f64_text, timestamp_text, timestamptz_text,
+};
 use sea_orm::Value;
 use sea_orm::sea_query::OptionEnum;
 
@@ -29,12 +31,15 @@ pub fn pg_text(value: &Value) -> Option<String> {
         Value::Enum(OptionEnum::None(_)) => None,
         Value::Bytes(v) => v.as_deref().map(bytea_hex),
         Value::Json(v) => v.as_ref().map(|j| j.to_string()),
-        Value::ChronoDate(v) => show(v),
+        // PostgreSQL's forms, as the literal renderer writes them: `BC` for years before 1,
+        // five-digit years without chrono's `+` (`to_rfc3339` and `Display` write `+262142`
+        // and `-0044`, which PostgreSQL refuses or misreads).
+        Value::ChronoDate(v) => v.as_ref().map(date_text),
         Value::ChronoTime(v) => v.map(|t| t.format("%H:%M:%S%.f").to_string()),
-        Value::ChronoDateTime(v) => v.map(|d| d.format("%Y-%m-%d %H:%M:%S%.f").to_string()),
-        Value::ChronoDateTimeUtc(v) => v.map(|d| d.to_rfc3339()),
-        Value::ChronoDateTimeLocal(v) => v.map(|d| d.to_rfc3339()),
-        Value::ChronoDateTimeWithTimeZone(v) => v.map(|d| d.to_rfc3339()),
+        Value::ChronoDateTime(v) => v.as_ref().map(timestamp_text),
+        Value::ChronoDateTimeUtc(v) => v.as_ref().map(timestamptz_text),
+        Value::ChronoDateTimeLocal(v) => v.as_ref().map(timestamptz_text),
+        Value::ChronoDateTimeWithTimeZone(v) => v.as_ref().map(timestamptz_text),
         Value::Decimal(v) => show(v),
         Value::Uuid(v) => show(v),
         Value::Array(_, items) => items.as_ref().map(|items| {
@@ -105,6 +110,22 @@ mod tests {
             Some("-Infinity")
         );
         assert_eq!(pg_text(&Value::Int(None)), None);
+        let d = chrono::NaiveDate::from_ymd_opt(-43, 3, 15).expect("date");
+        assert_eq!(
+            pg_text(&Value::ChronoDate(Some(d))).as_deref(),
+            Some("0044-03-15 BC")
+        );
+        let far = chrono::NaiveDate::MAX
+            .and_hms_micro_opt(23, 59, 59, 5)
+            .expect("time");
+        assert_eq!(
+            pg_text(&Value::ChronoDateTime(Some(far))).as_deref(),
+            Some("262142-12-31 23:59:59.000005")
+        );
+        assert_eq!(
+            pg_text(&Value::ChronoDateTimeUtc(Some(far.and_utc()))).as_deref(),
+            Some("262142-12-31 23:59:59.000005+00:00")
+        );
         let tags = Value::Array(
             sea_orm::sea_query::ArrayType::String,
             Some(Box::new(vec![

@@ -1,6 +1,7 @@
 //! The dialect profile a repository writes for, and how statements travel on the wire.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use qsorm_connect::{ErrorContext, Flavor, QsConnection};
 
@@ -54,6 +55,7 @@ pub struct Profile {
     pub(crate) ctx: Option<ErrorContext>,
     pub(crate) bulk_chunk: usize,
     pub(crate) composites: CompositeTypes,
+    pub(crate) call_timeout: Option<Duration>,
 }
 
 impl Profile {
@@ -66,6 +68,7 @@ impl Profile {
             ctx: None,
             bulk_chunk: 20_000,
             composites: CompositeTypes::new(),
+            call_timeout: None,
         }
     }
 
@@ -79,14 +82,43 @@ impl Profile {
         }
     }
 
-    /// The profile matching a connection's flavor, with its error context.
+    /// The profile matching a connection's flavor, with its error context and, when the
+    /// connection has a `statement_timeout`, a bound on every round trip of
+    /// `statement_timeout + connect_timeout` (see [`Profile::with_call_timeout`]).
     pub fn for_connection(conn: &QsConnection) -> Profile {
-        let mut p = match conn.flavor() {
+        let config = conn.config();
+        let mut p = match config.flavor {
             Flavor::QueryService => Profile::query_service(),
             Flavor::Postgres => Profile::postgres(),
         };
         p.ctx = Some(conn.error_context());
+        p.call_timeout = config
+            .statement_timeout
+            .map(|statement| statement + config.connect_timeout);
         p
+    }
+
+    /// Bounds every round trip the repository makes (each statement, `BEGIN`, `COMMIT`,
+    /// savepoints) on the client side: a round trip with no answer after `limit` ends with
+    /// [`qsorm_connect::ConnectError::Timeout`] (in [`crate::RepoError::Connection`]).
+    ///
+    /// The server's `statement_timeout` cannot end a call whose link stalled (a hung
+    /// middlebox, a frozen server): the query or its answer never gets through, and without
+    /// this bound the call waits forever. [`Profile::for_connection`] sets
+    /// `statement_timeout + connect_timeout` when the connection has a statement timeout: by
+    /// then the server would have answered, if only with its own timeout error. The abandoned
+    /// connection is not reused blindly: the pool checks it in the background (the
+    /// transaction it was in is rolled back) and closes it when the link is dead; while the
+    /// link stays stalled that check waits too, and holds one of the pool's slots.
+    /// `None` (the default without a statement timeout): no bound.
+    pub fn with_call_timeout(mut self, limit: Option<Duration>) -> Profile {
+        self.call_timeout = limit;
+        self
+    }
+
+    /// The client-side bound on each round trip (see [`Profile::with_call_timeout`]).
+    pub fn call_timeout(&self) -> Option<Duration> {
+        self.call_timeout
     }
 
     /// Overrides the wire mode (e.g. inlined literals on PostgreSQL behind a pooler).

@@ -12,11 +12,13 @@ use crate::error::RepoError;
 use crate::qs_literal::{QsType, qs_ident, value_literal};
 use crate::repo::Repo;
 
-/// A statement is closed once its text reaches this size: every `INSERT INTO ... SELECT` is
-/// a batch job on Query Service (billed, minutes of start-up), so few large statements beat
-/// many small ones; 4 MiB keeps each well inside what a SQL parser takes in one piece.
+/// No statement is larger than this: rows go into an `INSERT INTO ... SELECT` while it stays
+/// under the cap, and a row that alone would exceed it is [`RepoError::StatementTooLarge`]
+/// before anything is sent. Every `INSERT INTO ... SELECT` is a batch job on Query Service
+/// (billed, minutes of start-up), so few large statements beat many small ones; 4 MiB keeps
+/// each well inside what a SQL parser takes in one piece (Query Service documents no limit).
 pub const MAX_STATEMENT_BYTES: usize = 4 << 20;
-/// ... or this many rows (`UNION ALL` branches), whichever comes first: the branches nest
+/// At most this many rows (`UNION ALL` branches) go into one statement: the branches nest
 /// one level deeper each in a parser's tree, and the work grows faster than the row count
 /// (measured on the local Query Service's storage: 2,000 sample events in one statement took
 /// about 55 s against a few seconds for 500).
@@ -29,9 +31,10 @@ impl<E: EntityTrait> Repo<E> {
     }
 
     /// The Query Service `INSERT INTO t SELECT ...` statements for a batch into the entity's
-    /// table, each closed at [`MAX_STATEMENT_BYTES`] or [`MAX_ROWS_PER_STATEMENT`].
+    /// table, each at most [`MAX_STATEMENT_BYTES`] long and [`MAX_ROWS_PER_STATEMENT`] rows.
     /// [`RepoError::InvalidInput`] names the column of a value no literal can carry (a NUL
-    /// character, a year outside 1..=9999).
+    /// character, a year outside 1..=9999); [`RepoError::StatementTooLarge`] names a row
+    /// too large for any statement.
     pub fn query_service_insert_sql<A>(&self, models: &[A]) -> Result<Vec<String>, RepoError>
     where
         A: ActiveModelTrait<Entity = E>,
@@ -41,19 +44,22 @@ impl<E: EntityTrait> Repo<E> {
             Some(s) => format!("{s}.{name}"),
             None => name,
         };
+        let prefix = format!("INSERT INTO {table} ");
         Ok(self
-            .row_sources(models)?
+            .row_sources(models, prefix.len())?
             .into_iter()
-            .map(|rows| format!("INSERT INTO {table} {rows}"))
+            .map(|rows| format!("{prefix}{rows}"))
             .collect())
     }
 
-    /// The `SELECT ... UNION ALL SELECT ...` row sources of a batch, each closed at
-    /// [`MAX_STATEMENT_BYTES`] or [`MAX_ROWS_PER_STATEMENT`].
-    fn row_sources<A>(&self, models: &[A]) -> Result<Vec<String>, RepoError>
+    /// The `SELECT ... UNION ALL SELECT ...` row sources of a batch, each at most
+    /// [`MAX_ROWS_PER_STATEMENT`] rows and, with `reserve` bytes in front of it (the
+    /// `INSERT INTO t ` of its statement), at most [`MAX_STATEMENT_BYTES`] long.
+    fn row_sources<A>(&self, models: &[A], reserve: usize) -> Result<Vec<String>, RepoError>
     where
         A: ActiveModelTrait<Entity = E>,
     {
+        const UNION: &str = " UNION ALL ";
         let types = &self.profile.composites;
         let columns: Vec<(E::Column, QsType, String)> = E::Column::iter()
             .map(|c| (c, QsType::of_column(&c, types), qs_ident(c.as_str())))
@@ -61,7 +67,7 @@ impl<E: EntityTrait> Repo<E> {
         let mut out = Vec::new();
         let mut sql = String::new();
         let mut rows = 0usize;
-        for m in models {
+        for (index, m) in models.iter().enumerate() {
             let fields = columns
                 .iter()
                 .map(|(c, ty, alias)| {
@@ -71,16 +77,41 @@ impl<E: EntityTrait> Repo<E> {
                         }
                         ActiveValue::NotSet => "NULL".to_owned(),
                     };
-                    Ok(format!("{lit} AS {alias}"))
+                    Ok((c.as_str(), format!("{lit} AS {alias}")))
                 })
                 .collect::<Result<Vec<_>, RepoError>>()?;
-            if rows > 0 {
-                sql.push_str(" UNION ALL ");
+            let row = format!(
+                "SELECT {}",
+                fields
+                    .iter()
+                    .map(|(_, f)| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let alone = reserve.saturating_add(row.len());
+            if alone > MAX_STATEMENT_BYTES {
+                let column = fields
+                    .iter()
+                    .max_by_key(|(_, f)| f.len())
+                    .map(|(c, _)| (*c).to_owned())
+                    .unwrap_or_default();
+                return Err(RepoError::StatementTooLarge {
+                    row: index,
+                    column,
+                    bytes: alone,
+                    limit: MAX_STATEMENT_BYTES,
+                });
             }
-            sql.push_str("SELECT ");
-            sql.push_str(&fields.join(", "));
+            if rows > 0 && alone + sql.len() + UNION.len() > MAX_STATEMENT_BYTES {
+                out.push(std::mem::take(&mut sql));
+                rows = 0;
+            }
+            if rows > 0 {
+                sql.push_str(UNION);
+            }
+            sql.push_str(&row);
             rows += 1;
-            if sql.len() >= MAX_STATEMENT_BYTES || rows == MAX_ROWS_PER_STATEMENT {
+            if rows == MAX_ROWS_PER_STATEMENT {
                 out.push(std::mem::take(&mut sql));
                 rows = 0;
             }
@@ -117,15 +148,17 @@ impl<E: EntityTrait> Repo<E> {
             self.profile
                 .exec(db, Statement::from_string(DbBackend::Postgres, sql))
         };
-        // Render everything first: a bad value is refused before anything is sent.
-        let sources = self.row_sources(models)?;
+        let scratch = qualify(&scratch_name());
+        // Render everything first: a bad value (or a row too large for any statement) is
+        // refused before anything is sent. Room for the longer of the two targets.
+        let reserve = "INSERT INTO  ".len() + target.len().max(scratch.len());
+        let sources = self.row_sources(models, reserve)?;
         if sources.len() <= 1 {
             for rows in sources {
                 exec(format!("INSERT INTO {target} {rows}")).await?;
             }
             return Ok(written);
         }
-        let scratch = qualify(&scratch_name());
         exec(format!(
             "CREATE TABLE {scratch} AS (SELECT * FROM {target} WHERE 1=0)"
         ))

@@ -81,11 +81,15 @@ impl<E: EntityTrait> Repo<E> {
         E::PrimaryKey::iter().map(|k| k.into_column()).collect()
     }
 
+    /// The model of a row. Values the decoder would panic on or change (a timestamp beyond
+    /// chrono's years, a numeric beyond `Decimal`) are [`RepoError::Decode`] naming the column.
     pub(crate) fn decode(&self, row: &QueryResult) -> Result<E::Model, RepoError> {
-        E::Model::from_query_result(row, "").map_err(|e| RepoError::Decode {
+        let decode_error = |reason: String| RepoError::Decode {
             entity: self.table_name(),
-            reason: e.to_string(),
-        })
+            reason,
+        };
+        crate::rows::check_decodable(row).map_err(decode_error)?;
+        E::Model::from_query_result(row, "").map_err(|e| decode_error(e.to_string()))
     }
 
     pub(crate) fn decode_all(&self, rows: &[QueryResult]) -> Result<Vec<E::Model>, RepoError> {

@@ -12,6 +12,12 @@ use crate::error::{RepoError, classify_db_err};
 /// Runs `work` in a transaction: committed when it returns `Ok`, rolled back when it returns
 /// `Err` or panics (the panic then continues). Works on a pool or, as a savepoint, inside
 /// another transaction.
+///
+/// The error `work` returns is the one you get, even when the rollback fails too. After a
+/// connection-level error ([`RepoError::Connection`]: the link was cut or stalled, the
+/// session was terminated) no `ROLLBACK` is sent, as it would wait on the same dead link:
+/// the transaction is dropped, and sea-orm rolls it back on the connection's next use, or
+/// the server does when the session ends.
 pub async fn transaction<C, T, F>(db: &C, work: F) -> Result<T, RepoError>
 where
     C: TransactionTrait,
@@ -26,8 +32,14 @@ where
             tx.commit().await.map_err(|e| classify_db_err(e, None))?;
             Ok(value)
         }
+        Ok(Err(err)) if matches!(err, RepoError::Connection(_)) => {
+            drop(tx);
+            Err(err)
+        }
         Ok(Err(err)) => {
-            tx.rollback().await.map_err(|e| classify_db_err(e, None))?;
+            if let Err(e) = tx.rollback().await {
+                tracing::warn!(error = %classify_db_err(e, None), "rollback after {err}");
+            }
             Err(err)
         }
         Err(panic) => {

@@ -8,7 +8,7 @@ use sea_orm::Value;
 use sea_orm::sea_query::OptionEnum;
 
 use super::composite::json_nul_free;
-use super::date::{era_suffix, ymd};
+use super::date::{date_text, timestamp_text, timestamptz_text};
 use super::{LiteralError, Location, Renderer, SqlType, bytea_hex, f32_text, f64_text};
 
 impl Renderer<'_> {
@@ -21,21 +21,15 @@ impl Renderer<'_> {
     where
         Tz::Offset: fmt::Display,
     {
+        // The year as it is written (an offset with seconds is written in UTC).
+        let text = timestamptz_text(d);
         let fixed = d.fixed_offset();
-        // Offsets with seconds (local mean time) are not written by `%:z`: such values go in
-        // UTC.
-        let fixed = if fixed.offset().fix().local_minus_utc() % 60 == 0 {
-            fixed
+        let year = if fixed.offset().fix().local_minus_utc() % 60 == 0 {
+            fixed.year()
         } else {
-            d.to_utc().fixed_offset()
+            d.to_utc().year()
         };
-        self.check_year(fixed.year(), at)?;
-        let text = format!(
-            "{} {}{}",
-            ymd(&fixed),
-            fixed.format("%H:%M:%S%.f%:z"),
-            era_suffix(fixed.year())
-        );
+        self.check_year(year, at)?;
         // PostgreSQL reads an offset into a naive timestamp by dropping it; an instant goes
         // into one through timestamptz, converted in the session's time zone, as a bound
         // value would be.
@@ -115,21 +109,14 @@ impl Renderer<'_> {
             Value::Uuid(Some(u)) => self.typed(&u.to_string(), SqlType::Uuid, ty, at),
             Value::ChronoDate(Some(d)) => {
                 self.check_year(d.year(), at)?;
-                let text = format!("{}{}", ymd(d), era_suffix(d.year()));
-                self.typed(&text, SqlType::Date, ty, at)
+                self.typed(&date_text(d), SqlType::Date, ty, at)
             }
             Value::ChronoTime(Some(t)) => {
                 self.typed(&t.format("%H:%M:%S%.f").to_string(), SqlType::Time, ty, at)
             }
             Value::ChronoDateTime(Some(d)) => {
                 self.check_year(d.year(), at)?;
-                let text = format!(
-                    "{} {}{}",
-                    ymd(d),
-                    d.format("%H:%M:%S%.f"),
-                    era_suffix(d.year())
-                );
-                self.typed(&text, SqlType::Timestamp, ty, at)
+                self.typed(&timestamp_text(d), SqlType::Timestamp, ty, at)
             }
             Value::ChronoDateTimeUtc(Some(d)) => self.timestamp_tz(d, ty, at),
             Value::ChronoDateTimeLocal(Some(d)) => self.timestamp_tz(d, ty, at),
