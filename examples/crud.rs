@@ -39,9 +39,22 @@ fn new_profile(id: &str) -> profiles::ActiveModel {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    // Errors are printed with their message (Display), not Rust's `Error: {:?}`.
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let opened = args.connect.open().await?;
+    // The first round trip: a wrong setting fails here in seconds with a typed error.
+    opened.check().await?;
     let conn = &opened.conn;
     let applied = Runner::of::<Migrator>(conn).run(Op::Up(None)).await?;
     if !applied.applied.is_empty() {

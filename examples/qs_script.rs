@@ -95,7 +95,18 @@ fn script(flavor: Flavor) -> QsScript {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    // Errors are printed with their message (Display), not Rust's `Error: {:?}`.
+    match run_example().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     if args.print {
         let flavor = args.connect.flavor.unwrap_or(Flavor::QueryService);
@@ -112,6 +123,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let opened = args.connect.open().await?;
+    // The first round trip: a wrong setting fails here in seconds with a typed error.
+    opened.check().await?;
     let conn = &opened.conn;
     let flavor = conn.flavor();
     println!("connected to {} ({flavor})", conn.config().redacted_url());
