@@ -211,7 +211,7 @@ transaction_trait!(SimpleConnection => SimpleTransaction, |this, isolation, acce
 
 transaction_trait!(SimpleTransaction => SimpleTransaction, |this, _isolation, _access| {
     let depth = this.savepoints.fetch_add(1, Ordering::SeqCst) + 1;
-    let nested = SimpleTransaction {
+    let mut nested = SimpleTransaction {
         conn: this.conn.clone(),
         flavor: this.flavor,
         depth,
@@ -220,7 +220,11 @@ transaction_trait!(SimpleTransaction => SimpleTransaction, |this, _isolation, _a
         finished: false,
     };
     let sql = format!("SAVEPOINT {}", nested.savepoint_name());
-    this.with_conn(|c| Box::pin(run(c, sql))).await?;
+    if let Err(e) = this.with_conn(|c| Box::pin(run(c, sql))).await {
+        // No savepoint was made: nothing to undo when `nested` is dropped.
+        nested.finished = true;
+        return Err(e);
+    }
     Ok(nested)
 });
 
