@@ -97,13 +97,7 @@ fn script(flavor: Flavor) -> QsScript {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // Errors are printed with their message (Display), not Rust's `Error: {:?}`.
-    match run_example().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    qsorm::connect::cli::report(run_example().await)
 }
 
 async fn run_example() -> Result<(), Box<dyn std::error::Error>> {

@@ -24,13 +24,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // Errors are printed with their message (Display), not Rust's `Error: {:?}`.
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    qsorm::connect::cli::report(run().await)
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {

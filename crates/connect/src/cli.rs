@@ -297,3 +297,16 @@ mod tests {
         assert!(!shown.contains("secret"), "{shown}");
     }
 }
+
+/// The exit code of a program's fallible body: success, or the error's message (`Display`,
+/// not Rust's `Error: {:?}` debug form) on stderr and exit code 1. The examples' `main` is
+/// `report(run().await)`.
+pub fn report(result: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

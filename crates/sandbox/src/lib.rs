@@ -34,6 +34,7 @@ mod admin;
 mod binaries;
 mod cluster;
 mod error;
+pub mod failing;
 mod os_user;
 pub mod password;
 mod paths;

@@ -54,7 +54,10 @@ async fn connection_failures_fail_fast_with_a_typed_error_in_every_command() {
     let failures = [
         url(
             "unreachable (closed port)",
-            format!("postgres://qsorm_app:pw@127.0.0.1:{}/{db}", closed_port()),
+            format!(
+                "postgres://qsorm_app:pw@127.0.0.1:{}/{db}",
+                closed_port().expect("a free port")
+            ),
             "cannot reach 127.0.0.1:",
         ),
         url(
@@ -72,13 +75,18 @@ async fn connection_failures_fail_fast_with_a_typed_error_in_every_command() {
             "verify-full to a server without TLS",
             format!(
                 "postgres://qsorm_app:pw@127.0.0.1:{}/{db}?sslmode=verify-full",
-                server_without_tls()
+                server_without_tls().expect("a server without TLS")
             ),
             "TLS failure with 127.0.0.1:",
         ),
         url(
             "verify-full with a foreign root certificate",
-            app_url_with(sb, &db, None, Some(&foreign_root(tmp.path()))),
+            app_url_with(
+                sb,
+                &db,
+                None,
+                Some(&foreign_root(tmp.path()).expect("a foreign root")),
+            ),
             "TLS failure with 127.0.0.1:",
         ),
     ];
@@ -101,7 +109,7 @@ async fn connection_failures_fail_fast_with_a_typed_error_in_every_command() {
                 .collect();
             let mut args: Vec<&str> = failure.flags.iter().map(String::as_str).collect();
             args.extend_from_slice(command);
-            let run = timed(entity_gen_command(&env, &args));
+            let run = timed(entity_gen_command(&env, &args)).expect("the command runs");
             let stderr = run.stderr();
             let label = format!("{} / entity-gen {}", failure.kind, command.join(" "));
             assert_eq!(run.out.status.code(), Some(2), "{label}: {stderr}");

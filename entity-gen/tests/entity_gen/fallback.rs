@@ -41,7 +41,7 @@ fn nothing_configured_without_a_terminal_or_in_ci_is_an_error_naming_what_is_mis
     // At a terminal, CI still wins.
     let mut args = NO_ENV_FILE.to_vec();
     args.push("conninfo");
-    let out = at_terminal(BIN, &args, &[("CI", "true")]);
+    let out = at_terminal(BIN, &args, &[("CI", "true")]).expect("util-linux script runs");
     let text = failing(&out);
     assert!(text.contains("nothing configured"), "{text}");
     assert!(text.contains("CI is set"), "{text}");
@@ -94,7 +94,8 @@ fn a_partial_configuration_is_an_error_naming_what_is_missing_even_at_a_terminal
 
     let mut args = NO_ENV_FILE.to_vec();
     args.push("tables");
-    let out = at_terminal(BIN, &args, &[("PGPASSWORD", "pg-secret-value")]);
+    let out = at_terminal(BIN, &args, &[("PGPASSWORD", "pg-secret-value")])
+        .expect("util-linux script runs");
     let text = failing(&out);
     assert!(text.contains("missing host, database and user"), "{text}");
 }
@@ -103,7 +104,7 @@ fn a_partial_configuration_is_an_error_naming_what_is_missing_even_at_a_terminal
 fn at_a_terminal_outside_ci_nothing_configured_uses_the_sandbox_and_says_so() {
     let mut args = NO_ENV_FILE.to_vec();
     args.extend(["conninfo", "--json"]);
-    let out = at_terminal(BIN, &args, &[]);
+    let out = at_terminal(BIN, &args, &[]).expect("util-linux script runs");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(

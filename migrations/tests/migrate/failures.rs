@@ -28,7 +28,10 @@ async fn connection_failures_fail_fast_with_a_typed_error_in_every_subcommand() 
     let failures = [
         (
             "unreachable (closed port)",
-            format!("postgres://qsorm_app:pw@127.0.0.1:{}/{db}", closed_port()),
+            format!(
+                "postgres://qsorm_app:pw@127.0.0.1:{}/{db}",
+                closed_port().expect("a free port")
+            ),
             "cannot reach 127.0.0.1:",
         ),
         (
@@ -40,13 +43,18 @@ async fn connection_failures_fail_fast_with_a_typed_error_in_every_subcommand() 
             "verify-full to a server without TLS",
             format!(
                 "postgres://qsorm_app:pw@127.0.0.1:{}/{db}?sslmode=verify-full",
-                server_without_tls()
+                server_without_tls().expect("a server without TLS")
             ),
             "TLS failure with 127.0.0.1:",
         ),
         (
             "verify-full with a foreign root certificate",
-            app_url_with(sb, &db, None, Some(&foreign_root(tmp.path()))),
+            app_url_with(
+                sb,
+                &db,
+                None,
+                Some(&foreign_root(tmp.path()).expect("a foreign root")),
+            ),
             "TLS failure with 127.0.0.1:",
         ),
         (
@@ -55,7 +63,7 @@ async fn connection_failures_fail_fast_with_a_typed_error_in_every_subcommand() 
             "Query Service flavor with an expired token",
             format!(
                 "postgres://acme%40AdobeOrg:expired-token@127.0.0.1:{}/prod:all?sslmode=require&flavor=query-service",
-                closed_port()
+                closed_port().expect("a free port")
             ),
             "migrate targets PostgreSQL: Query Service has no transactional DDL",
         ),
@@ -67,7 +75,7 @@ async fn connection_failures_fail_fast_with_a_typed_error_in_every_subcommand() 
         for command in COMMANDS {
             let mut args = command.to_vec();
             args.extend(["--url", url]);
-            let run = timed(migrate_bare(&[], &args));
+            let run = timed(migrate_bare(&[], &args)).expect("the command runs");
             let stderr = run.stderr();
             let label = format!("{kind} / migrate {}", command.join(" "));
             assert_eq!(run.out.status.code(), Some(1), "{label}: {stderr}");

@@ -72,16 +72,18 @@ fn without_a_terminal_or_in_ci_or_partially_configured_migrate_names_what_is_mis
     }
     // At a terminal: CI, and a partial configuration, still refuse the sandbox.
     let args = ["status", "--env-file", "/nonexistent/.env"];
-    let text = failing(&at_terminal(BIN, &args, &[("CI", "1")]));
+    let text = failing(&at_terminal(BIN, &args, &[("CI", "1")]).expect("util-linux script runs"));
     assert!(text.contains("CI is set"), "{text}");
-    let text = failing(&at_terminal(BIN, &args, &[("PGUSER", "someone")]));
+    let text = failing(
+        &at_terminal(BIN, &args, &[("PGUSER", "someone")]).expect("util-linux script runs"),
+    );
     assert!(text.contains("missing host and database"), "{text}");
 }
 
 #[test]
 fn at_a_terminal_outside_ci_or_with_the_sandbox_flag_migrate_uses_the_sandbox() {
     let args = ["status", "--env-file", "/nonexistent/.env"];
-    let out = at_terminal(BIN, &args, &[]);
+    let out = at_terminal(BIN, &args, &[]).expect("util-linux script runs");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(
