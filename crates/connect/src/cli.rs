@@ -281,6 +281,19 @@ async fn ensure_database(sandbox: &Sandbox, database: &str) -> Result<(), Connec
     Ok(())
 }
 
+/// The exit code of a program's fallible body: success, or the error's message (`Display`,
+/// not Rust's `Error: {:?}` debug form) on stderr and exit code 1. The examples' `main` is
+/// `report(run().await)`.
+pub fn report(result: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,18 +308,5 @@ mod tests {
         let shown = format!("{args:?}");
         assert!(shown.contains("url: Some(<not shown>)"), "{shown}");
         assert!(!shown.contains("secret"), "{shown}");
-    }
-}
-
-/// The exit code of a program's fallible body: success, or the error's message (`Display`,
-/// not Rust's `Error: {:?}` debug form) on stderr and exit code 1. The examples' `main` is
-/// `report(run().await)`.
-pub fn report(result: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
     }
 }
