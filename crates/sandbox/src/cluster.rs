@@ -30,6 +30,8 @@ pub(crate) struct Layout {
     pub(crate) owner_pid: PathBuf,
     /// Serializes concurrent `persistent()` starts.
     pub(crate) lock: PathBuf,
+    /// Held shared by every process using a persistent server; the last one to leave stops it.
+    pub(crate) users: PathBuf,
 }
 
 impl Layout {
@@ -50,6 +52,7 @@ impl Layout {
             app_password: dir.join("app_password"),
             owner_pid: dir.join("owner.pid"),
             lock: dir.join(".lock"),
+            users: dir.join("users.lock"),
         }
     }
 

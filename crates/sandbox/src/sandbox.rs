@@ -48,6 +48,8 @@ pub struct Sandbox {
     pub(crate) stopped: AtomicBool,
     /// A persistent cluster (start and stop are serialized by its lock file).
     pub(crate) persistent: bool,
+    /// Persistent clusters: this process's shared hold on the users lock.
+    pub(crate) users_lock: Option<std::fs::File>,
     pub(crate) watchdog: Option<Watchdog>,
     /// A separate socket dir (path too long for a socket in `dir`) to remove on drop.
     pub(crate) extra_socket_dir: Option<PathBuf>,
@@ -182,15 +184,23 @@ impl Sandbox {
 
     /// Stop the server we started (and, for a temp cluster, the watchdog's job is done here).
     fn shutdown(&mut self) {
-        let running = !self.stopped.load(Ordering::SeqCst)
-            && (self.owns_server
-                || (self.temp_dir.is_some()
-                    && cluster::running_server(&self.layout.data).is_some()));
-        let _lock = if self.persistent && running {
+        // A persistent server is shared: whoever leaves last stops it, owner or not.
+        let _lock = if self.persistent && self.users_lock.is_some() {
             crate::start::lock(&self.layout).ok()
         } else {
             None
         };
+        let last_user = self.persistent
+            && self.users_lock.take().is_some()
+            && !crate::start::other_users(&self.layout);
+        let running = !self.stopped.load(Ordering::SeqCst)
+            && if self.persistent {
+                last_user && cluster::running_server(&self.layout.data).is_some()
+            } else {
+                self.owns_server
+                    || (self.temp_dir.is_some()
+                        && cluster::running_server(&self.layout.data).is_some())
+            };
         if running {
             if let Err(e) = cluster::stop(&self.bins, &self.user, &self.layout.data, "fast") {
                 tracing::warn!("stopping the sandbox in {}: {e}", self.layout.dir.display());

@@ -1,6 +1,6 @@
 //! Starting a sandbox: in a temp dir, or in a persistent dir (reused across runs).
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -11,6 +11,40 @@ use crate::cluster::{self, Layout};
 use crate::os_user::{ServerUser, create_dir, write_file};
 use crate::watchdog::Watchdog;
 use crate::{APP_PASSWORD_LEN, Sandbox, SandboxError, SandboxOptions, password, paths, tls};
+
+/// Whether another process is using the persistent server (holds the users lock shared).
+/// Call it before [`attach`]: a process's own shared lock would count too.
+pub(crate) fn other_users(layout: &Layout) -> bool {
+    let Ok(file) = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&layout.users)
+    else {
+        return true;
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            false
+        }
+        // Held by others, or locks unsupported: assume the server is in use.
+        Err(_) => true,
+    }
+}
+
+/// Marks this process as a user of the persistent server until the file is dropped.
+pub(crate) fn attach(layout: &Layout) -> Result<File, SandboxError> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&layout.users)
+        .map_err(|e| SandboxError::io(format!("opening {}", layout.users.display()), e))?;
+    file.lock_shared()
+        .map_err(|e| SandboxError::io(format!("locking {}", layout.users.display()), e))?;
+    Ok(file)
+}
 
 /// Exclusive lock on the cluster's lock file (released when the file is dropped).
 pub(crate) fn lock(layout: &Layout) -> Result<File, SandboxError> {
@@ -78,6 +112,7 @@ impl Sandbox {
             started_in: Duration::ZERO,
             pg_stat_statements,
             owns_server: false,
+            users_lock: None,
             stopped: std::sync::atomic::AtomicBool::new(false),
             persistent: opts.persistent_dir.is_some(),
             watchdog: None,
@@ -188,9 +223,10 @@ impl Sandbox {
                 .ok()
                 .and_then(|s| s.trim().parse::<i32>().ok())
                 .is_some_and(cluster::process_alive);
-            if owner_alive {
+            if owner_alive || other_users(&layout) {
                 self.port = running.port;
                 block_on(self.probe())??;
+                self.users_lock = Some(attach(&layout)?);
                 return Ok("reused a server started by another handle");
             }
             tracing::info!(
@@ -209,6 +245,7 @@ impl Sandbox {
             std::process::id().to_string().as_bytes(),
             0o644,
         )?;
+        self.users_lock = Some(attach(&layout)?);
         Ok(if initialized {
             "start"
         } else {
