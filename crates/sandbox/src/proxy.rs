@@ -7,7 +7,8 @@
 //! | [`FaultProxy::resume`] | forwarding goes on, held bytes included |
 //! | [`FaultProxy::cut_all`] | every live link is reset on both sides (RST), like a crashed load balancer; new links still work |
 //! | [`FaultProxy::refuse_new`] | new links are accepted and reset at once; live links go on |
-//! | [`FaultProxy::stats`] | links accepted, live, refused, cut, failed upstream; bytes forwarded each way |
+//! | [`FaultProxy::stats`] | links accepted, live, refused, cut, failed upstream; bytes forwarded each way; PostgreSQL messages and `ReadyForQuery` (round trips) sent to clients |
+//! | [`FaultProxy::set_latency`] | every chunk is held this long before it is forwarded, each way (links opened from then on): a distant server |
 //!
 //! The proxy runs on a thread and tokio runtime of its own, so it keeps forwarding while the
 //! caller blocks (a `std::process::Command::output()`, a current-thread `#[tokio::test]`
@@ -66,6 +67,12 @@ pub struct ProxyStats {
     pub bytes_up: u64,
     /// Bytes forwarded from the server to clients.
     pub bytes_down: u64,
+    /// PostgreSQL backend messages forwarded to clients (framed as the protocol frames them;
+    /// links that switch to TLS are not counted past the switch).
+    pub messages_down: u64,
+    /// `ReadyForQuery` messages forwarded to clients: one per completed round trip (a simple
+    /// query, or an extended-protocol batch ending in `Sync`).
+    pub ready_for_query: u64,
 }
 
 /// State shared between the control handle and the proxy's tasks.
@@ -87,6 +94,10 @@ struct Shared {
     upstream_failures: AtomicU64,
     bytes_up: AtomicU64,
     bytes_down: AtomicU64,
+    messages_down: AtomicU64,
+    ready_for_query: AtomicU64,
+    /// Delay added to each forwarded chunk, each way, in microseconds.
+    latency_us: AtomicU64,
 }
 
 impl Shared {
@@ -146,6 +157,9 @@ impl FaultProxy {
             upstream_failures: AtomicU64::new(0),
             bytes_up: AtomicU64::new(0),
             bytes_down: AtomicU64::new(0),
+            messages_down: AtomicU64::new(0),
+            ready_for_query: AtomicU64::new(0),
+            latency_us: AtomicU64::new(0),
         });
         let (shutdown, stop) = oneshot::channel();
         let task_shared = shared.clone();
@@ -257,6 +271,20 @@ impl FaultProxy {
         self.shared.refusing.store(refuse, Ordering::SeqCst);
     }
 
+    /// Holds every chunk `latency` before forwarding it, in each direction (a round trip
+    /// pays it twice), on links opened from now on; `Duration::ZERO` turns it off. Chunks
+    /// keep their order and do not wait for each other: a chunk read while another is held
+    /// leaves `latency` after it was read.
+    pub fn set_latency(&self, latency: Duration) {
+        let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        self.shared.latency_us.store(us, Ordering::SeqCst);
+    }
+
+    /// The latency set by [`FaultProxy::set_latency`].
+    pub fn latency(&self) -> Duration {
+        Duration::from_micros(self.shared.latency_us.load(Ordering::SeqCst))
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> ProxyStats {
         let s = &self.shared;
@@ -268,6 +296,8 @@ impl FaultProxy {
             upstream_failures: s.upstream_failures.load(Ordering::Relaxed),
             bytes_up: s.bytes_up.load(Ordering::Relaxed),
             bytes_down: s.bytes_down.load(Ordering::Relaxed),
+            messages_down: s.messages_down.load(Ordering::Relaxed),
+            ready_for_query: s.ready_for_query.load(Ordering::Relaxed),
         }
     }
 }
@@ -346,17 +376,20 @@ async fn link(client: TcpStream, upstream: SocketAddr, generation: u64, guard: L
     let _ = server.set_zero_linger();
     let (client_read, client_write) = client.into_split();
     let (server_read, server_write) = server.into_split();
+    let latency = Duration::from_micros(shared.latency_us.load(Ordering::SeqCst));
     let up = pump(
         client_read,
         server_write,
         shared.stalled.subscribe(),
-        &shared.bytes_up,
+        Tally::up(&shared),
+        latency,
     );
     let down = pump(
         server_read,
         client_write,
         shared.stalled.subscribe(),
-        &shared.bytes_down,
+        Tally::down(&shared),
+        latency,
     );
     tokio::select! {
         _ = async { tokio::try_join!(up, down) } => {}
@@ -372,14 +405,109 @@ async fn unstalled(stalled: &mut watch::Receiver<bool>) {
     let _ = stalled.wait_for(|s| !*s).await;
 }
 
-/// Copies one direction, holding bytes while stalled. On EOF the write side is shut down
-/// (a half-close travels through).
+/// What one direction counts as it forwards.
+struct Tally<'a> {
+    bytes: &'a AtomicU64,
+    /// Server-to-client only: the message framer and its counters.
+    frames: Option<(Frames, &'a AtomicU64, &'a AtomicU64)>,
+}
+
+impl<'a> Tally<'a> {
+    fn up(shared: &'a Shared) -> Tally<'a> {
+        Tally {
+            bytes: &shared.bytes_up,
+            frames: None,
+        }
+    }
+
+    fn down(shared: &'a Shared) -> Tally<'a> {
+        Tally {
+            bytes: &shared.bytes_down,
+            frames: Some((
+                Frames::default(),
+                &shared.messages_down,
+                &shared.ready_for_query,
+            )),
+        }
+    }
+
+    fn forwarded(&mut self, bytes: &[u8]) {
+        let n = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        self.bytes.fetch_add(n, Ordering::Relaxed);
+        if let Some((frames, messages, ready)) = &mut self.frames {
+            let (m, r) = frames.feed(bytes);
+            messages.fetch_add(m, Ordering::Relaxed);
+            ready.fetch_add(r, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Splits the server-to-client byte stream into PostgreSQL messages (a type byte and a
+/// 4-byte length that counts itself) to count them. The one-byte answer to an `SSLRequest`
+/// (`N`) is skipped; after `S` (TLS) nothing is counted.
+#[derive(Debug, Default)]
+struct Frames {
+    started: bool,
+    encrypted: bool,
+    header: [u8; 5],
+    have: usize,
+    skip: usize,
+}
+
+impl Frames {
+    /// Counts the messages that end in `buf`: (all, `ReadyForQuery`).
+    fn feed(&mut self, mut buf: &[u8]) -> (u64, u64) {
+        let (mut messages, mut ready) = (0, 0);
+        if !self.started && !buf.is_empty() {
+            self.started = true;
+            match buf[0] {
+                b'N' => buf = &buf[1..],
+                b'S' => self.encrypted = true,
+                _ => {}
+            }
+        }
+        while !self.encrypted && !buf.is_empty() {
+            if self.skip > 0 {
+                let n = self.skip.min(buf.len());
+                self.skip -= n;
+                buf = &buf[n..];
+                continue;
+            }
+            let n = (5 - self.have).min(buf.len());
+            self.header[self.have..self.have + n].copy_from_slice(&buf[..n]);
+            self.have += n;
+            buf = &buf[n..];
+            if self.have == 5 {
+                self.have = 0;
+                let len = u32::from_be_bytes([
+                    self.header[1],
+                    self.header[2],
+                    self.header[3],
+                    self.header[4],
+                ]);
+                self.skip = usize::try_from(len).unwrap_or(usize::MAX).saturating_sub(4);
+                messages += 1;
+                if self.header[0] == b'Z' {
+                    ready += 1;
+                }
+            }
+        }
+        (messages, ready)
+    }
+}
+
+/// Copies one direction, holding bytes while stalled (and `latency` after each read). On
+/// EOF the write side is shut down (a half-close travels through).
 async fn pump(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
     mut stalled: watch::Receiver<bool>,
-    counter: &AtomicU64,
+    mut tally: Tally<'_>,
+    latency: Duration,
 ) -> std::io::Result<()> {
+    if !latency.is_zero() {
+        return delayed_pump(from, to, stalled, tally, latency).await;
+    }
     let mut buf = vec![0u8; CHUNK];
     loop {
         unstalled(&mut stalled).await;
@@ -391,8 +519,48 @@ async fn pump(
         // Bytes that arrived as the stall began are held too.
         unstalled(&mut stalled).await;
         to.write_all(&buf[..n]).await?;
-        counter.fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
+        tally.forwarded(&buf[..n]);
     }
+}
+
+/// [`pump`] with a delay: a reader stamps each chunk with its due time, a writer sends it
+/// then, so chunks in flight are delayed together rather than one after another.
+async fn delayed_pump(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    mut stalled: watch::Receiver<bool>,
+    mut tally: Tally<'_>,
+    latency: Duration,
+) -> std::io::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(Instant, Vec<u8>)>(64);
+    let mut write_stalled = stalled.clone();
+    let read = async move {
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            unstalled(&mut stalled).await;
+            let n = from.read(&mut buf).await?;
+            if n == 0 {
+                return Ok::<(), std::io::Error>(());
+            }
+            if tx
+                .send((Instant::now() + latency, buf[..n].to_vec()))
+                .await
+                .is_err()
+            {
+                return Ok(());
+            }
+        }
+    };
+    let write = async move {
+        while let Some((due, bytes)) = rx.recv().await {
+            tokio::time::sleep_until(due.into()).await;
+            unstalled(&mut write_stalled).await;
+            to.write_all(&bytes).await?;
+            tally.forwarded(&bytes);
+        }
+        to.shutdown().await
+    };
+    tokio::try_join!(read, write).map(|_| ())
 }
 
 #[cfg(test)]
@@ -493,6 +661,29 @@ mod tests {
         assert!((19..=20).contains(&stats.bytes_up), "{stats:?}");
         drop(b);
         wait_live(&proxy, 0);
+    }
+
+    #[test]
+    fn frames_count_messages_and_round_trips_across_chunks() {
+        let mut f = Frames::default();
+        // 'N' (no TLS), AuthenticationOk, then ReadyForQuery split over two chunks.
+        let mut bytes = vec![b'N', b'R', 0, 0, 0, 8, 0, 0, 0, 0];
+        bytes.extend_from_slice(&[b'Z', 0, 0, 0, 5, b'I']);
+        assert_eq!(f.feed(&bytes[..13]), (1, 0));
+        assert_eq!(f.feed(&bytes[13..]), (1, 1));
+        let mut tls = Frames::default();
+        assert_eq!(tls.feed(&[b'S', b'Z', 0, 0, 0, 5, b'I']), (0, 0));
+    }
+
+    #[test]
+    fn latency_delays_each_way() {
+        let proxy = FaultProxy::start(echo_server()).expect("proxy");
+        proxy.set_latency(Duration::from_millis(40));
+        assert_eq!(proxy.latency(), Duration::from_millis(40));
+        let mut a = connect(&proxy);
+        let started = Instant::now();
+        assert_eq!(echo(&mut a, b"slow"), b"slow");
+        assert!(started.elapsed() >= Duration::from_millis(80));
     }
 
     #[test]
