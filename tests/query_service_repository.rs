@@ -16,12 +16,15 @@ use qsorm::entity::composites::{
 };
 use qsorm::entity::web_events;
 use qsorm::migrations::{Migrator, Op, Runner};
-use qsorm::repository::{MAX_ROWS_PER_STATEMENT, Profile, Recorder, Repo, RepoError};
+use qsorm::repository::{MAX_STATEMENT_BYTES, Profile, Recorder, Repo, RepoError};
 use qsorm::sandbox::Sandbox;
 use qsorm_query_service::{QueryServiceOptions, SandboxQueryService};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, Condition};
+
+#[path = "query_service_repository/measure.rs"]
+mod measure;
 
 /// Strings no inline path may change.
 const HOSTILE: &[&str] = &[
@@ -122,24 +125,38 @@ async fn repository_flow_with_hostile_values_on_the_local_query_service() {
         .expect("insert_many");
     assert_eq!(written, u64::try_from(n).expect("n"));
     lap("insert_many 10,000");
-    // Staged: an empty scratch dataset, the rows in statements of at most
-    // MAX_ROWS_PER_STATEMENT, one INSERT INTO ... SELECT * FROM scratch, the scratch dropped.
+    // Staged: an empty scratch dataset, the rows in `inline(array(...))` statements packed up
+    // to MAX_STATEMENT_BYTES, one INSERT INTO ... SELECT * FROM scratch, the scratch dropped.
     let statements = recorder.statements();
     let batch = &statements[1..];
-    assert_eq!(
-        batch.len(),
-        n.div_ceil(MAX_ROWS_PER_STATEMENT) + 3,
-        "{:?}",
+    let shown = || {
         batch
             .iter()
-            .map(|s| &s[..60.min(s.len())])
+            .map(|s| format!("{}… ({} bytes)", &s[..60.min(s.len())], s.len()))
             .collect::<Vec<_>>()
-    );
+    };
     assert!(
         batch[0].starts_with("CREATE TABLE qsorm_stage_"),
-        "{}",
-        &batch[0][..80]
+        "{:?}",
+        shown()
     );
+    let rows = &batch[1..batch.len() - 2];
+    assert!(rows.len() >= 2, "{:?}", shown());
+    for (k, sql) in rows.iter().enumerate() {
+        assert!(
+            sql.starts_with("INSERT INTO qsorm_stage_")
+                && sql.contains(" SELECT inline(array(struct("),
+            "{:?}",
+            shown()
+        );
+        assert!(sql.len() <= MAX_STATEMENT_BYTES, "{:?}", shown());
+        // Packed: only the last is short of the cap by more than a row.
+        assert!(
+            k + 1 == rows.len() || sql.len() > MAX_STATEMENT_BYTES - 4096,
+            "{:?}",
+            shown()
+        );
+    }
     assert!(
         batch[batch.len() - 2].starts_with("INSERT INTO web_events SELECT * FROM qsorm_stage_")
     );
@@ -215,10 +232,12 @@ async fn repository_flow_with_hostile_values_on_the_local_query_service() {
         .await
         .expect_err("no DELETE on Query Service");
     assert!(matches!(err, RepoError::Unsupported { .. }), "{err:?}");
-    // A batch that fails on the server leaves the target unchanged and no scratch table:
-    // a NULL into the NOT NULL `timestamp` column, at row 1,100 of 1,200.
-    let mut rows: Vec<web_events::ActiveModel> = (n + 10..n + 1_210).map(event).collect();
-    rows[1_100].timestamp = sea_orm::ActiveValue::NotSet;
+    // A staged batch (two statements or more) that fails on the server leaves the target
+    // unchanged and no scratch table: a NULL into the NOT NULL `timestamp` column, in the
+    // last rows.
+    let mut rows: Vec<web_events::ActiveModel> = (n + 10..n + 8_010).map(event).collect();
+    rows[7_900].timestamp = sea_orm::ActiveValue::NotSet;
+    assert!(repo.query_service_insert_sql(&rows).expect("sql").len() >= 2);
     let err = repo
         .insert_many(&ex, rows)
         .await
@@ -266,5 +285,42 @@ async fn repository_flow_with_hostile_values_on_the_local_query_service() {
         assert_eq!(rows[0].event_type, hostile(i));
     }
 
+    conn.close().await;
+}
+
+/// Statements and wall time of 100,000-row `insert_many` calls on the local Query Service,
+/// inline shape against the `UNION ALL` shape used before (see `measure.rs`).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement: minutes in a debug build"]
+async fn measure_insert_many_statements_and_time() {
+    let n: usize = std::env::var("QSORM_MEASURE_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let sandbox = Sandbox::shared().expect("sandbox");
+    let db = sandbox.fresh_database().await.expect("database");
+    let pg = sandbox_connection(sandbox, &db, None).expect("connection");
+    Runner::of::<Migrator>(&pg)
+        .run(Op::Up(Some(4)))
+        .await
+        .expect("migrate");
+    let qs = sandbox
+        .query_service(&db, QueryServiceOptions::default())
+        .await
+        .expect("local Query Service");
+    let conn = QsConnection::new(
+        qs.connect_params()
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .expect("config"),
+    );
+    measure::measure(
+        &conn,
+        "event",
+        (0..n).map(measure::plain_event).collect(),
+        4,
+    )
+    .await;
+    measure::measure(&conn, "web_events", (n..2 * n).map(event).collect(), 2).await;
     conn.close().await;
 }

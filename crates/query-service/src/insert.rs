@@ -1,7 +1,9 @@
 //! `INSERT INTO t SELECT ...` with Spark's store assignment: each selected expression is
 //! matched by position to the target column; a string literal into a column (or struct
 //! field) that is not a string is refused, `struct(e AS f, ...)` / `named_struct('f', e, ...)`
-//! become a typed `ROW(...)::<composite>`, `array(...)` a typed `ARRAY[...]`.
+//! become a typed `ROW(...)::<composite>`, `array(...)` a typed `ARRAY[...]`; the rows of
+//! `SELECT inline(array(struct(...), ...))` are typed the same way, each element as one row
+//! (see [`crate::inline`]).
 
 use sqlparser::ast::{
     Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, SelectItem, SetExpr,
@@ -72,7 +74,7 @@ fn is_string_literal(expr: &Expr) -> bool {
     )
 }
 
-fn is_null(expr: &Expr) -> bool {
+pub(crate) fn is_null(expr: &Expr) -> bool {
     matches!(
         expr,
         Expr::Value(ValueWithSpan {
@@ -239,6 +241,10 @@ pub fn type_query(query: &mut Query, targets: &[(String, Shape)]) -> Result<(), 
 fn type_set_expr(body: &mut SetExpr, targets: &[(String, Shape)]) -> Result<(), QsError> {
     match body {
         SetExpr::Select(select) => {
+            if let Some(rows) = crate::inline::typed_rows(select, targets)? {
+                *body = crate::inline::values(rows);
+                return Ok(());
+            }
             if select.projection.iter().any(|p| {
                 matches!(
                     p,

@@ -21,6 +21,7 @@ pub mod backend;
 pub mod catalog;
 pub mod dialect;
 pub mod error;
+pub mod inline;
 pub mod insert;
 pub mod meta;
 pub mod plan;

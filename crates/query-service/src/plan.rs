@@ -35,8 +35,9 @@ pub enum Plan {
     Insert {
         /// The target table as written.
         table: String,
-        /// The statement's text (Query Service dialect), parsed again once typed.
-        sql: String,
+        /// The statement as parsed (Query Service dialect, not yet rewritten: it is typed
+        /// first, then written as PostgreSQL). Parsed once: literal batches run to megabytes.
+        statement: Box<Statement>,
     },
     /// CTAS: run, then record the table as created through Query Service.
     CreateTableAs {
@@ -123,38 +124,15 @@ pub fn plan(sql: &str, limits: RowLimits) -> Result<Plan, QsError> {
         _ => {}
     }
     let mut stmt = dialect::parse(sql)?;
+    if let Statement::Insert(_) = &stmt {
+        return insert(stmt);
+    }
     dialect::to_postgres(&mut stmt)?;
     match &mut stmt {
         Statement::Query(q) => {
             only_select(q)?;
             apply_limits(q, limits)?;
             Ok(Plan::Select(stmt.to_string()))
-        }
-        Statement::Insert(ins) => {
-            if ins.on.is_some() {
-                return Err(QsError::unsupported("INSERT ... ON CONFLICT"));
-            }
-            if ins.returning.is_some() {
-                return Err(QsError::unsupported("INSERT ... RETURNING"));
-            }
-            if ins.overwrite {
-                return Err(QsError::unsupported("INSERT OVERWRITE"));
-            }
-            let Some(source) = &ins.source else {
-                return Err(QsError::unsupported("INSERT without a SELECT"));
-            };
-            if matches!(*source.body, SetExpr::Values(_)) {
-                return Err(QsError::unsupported("INSERT ... VALUES")
-                    .hint("write INSERT INTO t SELECT 'a' AS col1, 1 AS col2"));
-            }
-            if !ins.columns.is_empty() {
-                return Err(QsError::unsupported("INSERT INTO t (columns) SELECT")
-                    .hint("select every column of the table, in order"));
-            }
-            Ok(Plan::Insert {
-                table: ins.table.to_string(),
-                sql: sql.to_owned(),
-            })
         }
         Statement::CreateView(v) => {
             if v.materialized {
@@ -179,6 +157,38 @@ pub fn plan(sql: &str, limits: RowLimits) -> Result<Plan, QsError> {
         },
         other => Err(QsError::unsupported(statement_kind(other))),
     }
+}
+
+/// `INSERT INTO t <select>`: no VALUES, ON CONFLICT, RETURNING, OVERWRITE or column list.
+/// The statement stays in the Query Service dialect until it is typed.
+fn insert(stmt: Statement) -> Result<Plan, QsError> {
+    let Statement::Insert(ins) = &stmt else {
+        return Err(QsError::unsupported(statement_kind(&stmt)));
+    };
+    if ins.on.is_some() {
+        return Err(QsError::unsupported("INSERT ... ON CONFLICT"));
+    }
+    if ins.returning.is_some() {
+        return Err(QsError::unsupported("INSERT ... RETURNING"));
+    }
+    if ins.overwrite {
+        return Err(QsError::unsupported("INSERT OVERWRITE"));
+    }
+    let Some(source) = &ins.source else {
+        return Err(QsError::unsupported("INSERT without a SELECT"));
+    };
+    if matches!(*source.body, SetExpr::Values(_)) {
+        return Err(QsError::unsupported("INSERT ... VALUES")
+            .hint("write INSERT INTO t SELECT 'a' AS col1, 1 AS col2"));
+    }
+    if !ins.columns.is_empty() {
+        return Err(QsError::unsupported("INSERT INTO t (columns) SELECT")
+            .hint("select every column of the table, in order"));
+    }
+    Ok(Plan::Insert {
+        table: ins.table.to_string(),
+        statement: Box::new(stmt),
+    })
 }
 
 fn statement_kind(stmt: &Statement) -> String {

@@ -200,8 +200,8 @@ impl Session {
                     .await)
             }
             Plan::Run(pg) | Plan::Show(pg) => Ok(self.forward(client, &pg, false).await),
-            Plan::Insert { table, sql } => {
-                let pg = self.typed_insert(&table, &sql).await?;
+            Plan::Insert { table, statement } => {
+                let pg = self.typed_insert(&table, *statement).await?;
                 Ok(self.forward(client, &pg, false).await)
             }
             Plan::CreateTableAs { table, sql } => {
@@ -298,14 +298,17 @@ impl Session {
     }
 
     /// Types an `INSERT INTO t SELECT ...` against the table's columns.
-    async fn typed_insert(&mut self, table: &str, sql: &str) -> Result<String, QsError> {
+    async fn typed_insert(
+        &mut self,
+        table: &str,
+        mut stmt: sqlparser::ast::Statement,
+    ) -> Result<String, QsError> {
         let Some(targets) = shapes::table_columns(&mut self.backend, table).await? else {
             return Err(QsError::new(
                 "42P01",
                 format!("Table or view not found: {table}"),
             ));
         };
-        let mut stmt = dialect::parse(sql)?;
         if let sqlparser::ast::Statement::Insert(ins) = &mut stmt
             && let Some(source) = &mut ins.source
         {

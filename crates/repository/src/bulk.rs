@@ -1,13 +1,15 @@
 //! Bulk writes: `insert_many` and `upsert_many` through `UNNEST` of one text-array literal per
 //! column (a chunk of any size takes as many parameters as the table has columns, never near
 //! PostgreSQL's 65,535), all-or-nothing, with the offending row located when a constraint
-//! fails.
+//! fails. On a pool, `insert_many` first tries `COPY` ([`crate::copy`]) and comes here only
+//! when that fails.
 
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, QueryResult, Statement,
     TransactionSession, TransactionTrait,
 };
 
+use crate::copy::pool_of;
 use crate::error::RepoError;
 use crate::nested::unnest_expr;
 use crate::pg_text::{pg_text, push_array};
@@ -56,7 +58,12 @@ impl<E: EntityTrait> Repo<E> {
         sql
     }
 
-    fn conflict_sql(&self, cols: &[E::Column], target: &ConflictTarget<E::Column>) -> String {
+    /// ` ON CONFLICT ... DO UPDATE SET ...` for `target`, updating every column but the keys.
+    pub(crate) fn conflict_sql(
+        &self,
+        cols: &[E::Column],
+        target: &ConflictTarget<E::Column>,
+    ) -> String {
         let keys: Vec<String> = match target {
             ConflictTarget::Columns(cs) => cs.iter().map(|c| c.as_str().to_owned()).collect(),
             ConflictTarget::PrimaryKey | ConflictTarget::Constraint(_) => Self::key_columns()
@@ -202,25 +209,18 @@ impl<E: EntityTrait> Repo<E> {
         Ok((written, returned))
     }
 
-    pub(crate) async fn insert_returning<C, A>(
-        &self,
-        db: &C,
-        models: &[A],
-    ) -> Result<Vec<E::Model>, RepoError>
-    where
-        C: ConnectionTrait + TransactionTrait,
-        A: ActiveModelTrait<Entity = E>,
-    {
-        let (_, rows) = self.write_batch(db, models, None, true).await?;
-        self.decode_all(&rows)
-    }
-
     /// Inserts any number of rows in one transaction (all or nothing) and returns how many.
     /// A constraint error names the constraint and the row's index in the batch.
-    /// On Query Service: `INSERT INTO t SELECT ... UNION ALL SELECT ...` chunks.
+    ///
+    /// On PostgreSQL, when `db` is a pool (`QsConnection::db()`, or `executor()`), the rows
+    /// travel as `COPY t (cols) FROM STDIN` in one transaction on a pooled connection; when
+    /// that fails, or inside a transaction, or for composite columns: `UNNEST` chunks
+    /// (see the crate's README, "Bulk writes"). `C: 'static` lets the repository recognise a
+    /// pool (every sea-orm and qsorm connection and transaction type is `'static`).
+    /// On Query Service: `INSERT INTO t SELECT inline(array(struct(...), ...))` statements.
     pub async fn insert_many<C, A>(&self, db: &C, models: Vec<A>) -> Result<u64, RepoError>
     where
-        C: ConnectionTrait + TransactionTrait,
+        C: ConnectionTrait + TransactionTrait + 'static,
         A: ActiveModelTrait<Entity = E>,
     {
         if models.is_empty() {
@@ -228,6 +228,17 @@ impl<E: EntityTrait> Repo<E> {
         }
         if self.profile.flavor.is_query_service() {
             return self.insert_many_query_service(db, &models).await;
+        }
+        if let Some(pool) = pool_of(db)
+            && self.copy_applies()
+        {
+            match self.copy_batch(pool, &models, None).await {
+                Ok(n) => return Ok(n),
+                Err(err @ RepoError::Connection(_)) => return Err(err),
+                // Nothing was written: the UNNEST path below runs the batch again and names
+                // the offending row.
+                Err(err) => tracing::debug!(error = %err, "COPY failed; UNNEST path"),
+            }
         }
         Ok(self.write_batch(db, &models, None, false).await?.0)
     }
@@ -251,7 +262,9 @@ impl<E: EntityTrait> Repo<E> {
         self.decode(row)
     }
 
-    /// Upserts any number of rows in one transaction; returns how many were written.
+    /// Upserts any number of rows in one transaction; returns how many were written. On a
+    /// pool: COPY into a temporary staging table, then `INSERT ... SELECT ... ON CONFLICT`;
+    /// on failure, inside a transaction, or with `save_as` conversions: `UNNEST` chunks.
     pub async fn upsert_many<C, A>(
         &self,
         db: &C,
@@ -259,12 +272,21 @@ impl<E: EntityTrait> Repo<E> {
         target: ConflictTarget<E::Column>,
     ) -> Result<u64, RepoError>
     where
-        C: ConnectionTrait + TransactionTrait,
+        C: ConnectionTrait + TransactionTrait + 'static,
         A: ActiveModelTrait<Entity = E>,
     {
         self.refuse_on_query_service("upsert_many")?;
         if models.is_empty() {
             return Ok(0);
+        }
+        if let Some(pool) = pool_of(db)
+            && self.copy_applies()
+        {
+            match self.copy_batch(pool, &models, Some(&target)).await {
+                Ok(n) => return Ok(n),
+                Err(err @ RepoError::Connection(_)) => return Err(err),
+                Err(err) => tracing::debug!(error = %err, "COPY failed; UNNEST path"),
+            }
         }
         Ok(self.write_batch(db, &models, Some(&target), false).await?.0)
     }

@@ -26,7 +26,7 @@ use crate::repo::Repo;
 static NEXT_CURSOR: AtomicU64 = AtomicU64::new(1);
 
 enum Phase<T> {
-    Start,
+    Start(Condition),
     Open { tx: T, name: String },
     Done,
 }
@@ -56,43 +56,35 @@ impl<E: EntityTrait> Repo<E> {
     {
         let size = page_size.clamp(1, self.profile.page_cap());
         let state = State {
-            phase: Phase::<C::Transaction>::Start,
+            phase: Phase::<C::Transaction>::Start(filter),
             buffer: VecDeque::new(),
         };
-        futures_util::stream::unfold(state, move |mut st| {
-            let filter = filter.clone();
-            async move {
-                loop {
-                    if let Some(item) = st.buffer.pop_front() {
-                        return Some((Ok(item), st));
-                    }
-                    let step = match std::mem::replace(&mut st.phase, Phase::Done) {
-                        Phase::Done => return None,
-                        Phase::Start => {
-                            self.open_cursor(db, filter.clone())
-                                .await
-                                .map(|(tx, name)| {
-                                    st.phase = Phase::Open { tx, name };
-                                })
+        futures_util::stream::unfold(state, move |mut st| async move {
+            loop {
+                if let Some(item) = st.buffer.pop_front() {
+                    return Some((Ok(item), st));
+                }
+                let step = match std::mem::replace(&mut st.phase, Phase::Done) {
+                    Phase::Done => return None,
+                    Phase::Start(filter) => self.open_cursor(db, filter).await.map(|(tx, name)| {
+                        st.phase = Phase::Open { tx, name };
+                    }),
+                    Phase::Open { tx, name } => match self.fetch_cursor(&tx, &name, size).await {
+                        Ok(rows) if (rows.len() as u64) < size => {
+                            st.buffer.extend(rows);
+                            self.profile.bounded(tx.commit()).await
                         }
-                        Phase::Open { tx, name } => match self.fetch_cursor(&tx, &name, size).await
-                        {
-                            Ok(rows) if (rows.len() as u64) < size => {
-                                st.buffer.extend(rows);
-                                self.profile.bounded(tx.commit()).await
-                            }
-                            Ok(rows) => {
-                                st.buffer.extend(rows);
-                                st.phase = Phase::Open { tx, name };
-                                Ok(())
-                            }
-                            Err(e) => Err(e),
-                        },
-                    };
-                    if let Err(e) = step {
-                        st.buffer.clear();
-                        return Some((Err(e), st));
-                    }
+                        Ok(rows) => {
+                            st.buffer.extend(rows);
+                            st.phase = Phase::Open { tx, name };
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    },
+                };
+                if let Err(e) = step {
+                    st.buffer.clear();
+                    return Some((Err(e), st));
                 }
             }
         })
@@ -150,6 +142,6 @@ impl<E: EntityTrait> Repo<E> {
         let fetch =
             Statement::from_string(DbBackend::Postgres, format!("FETCH {size} FROM {name}"));
         let rows = self.profile.rows(tx, fetch).await?;
-        self.decode_all(&rows)
+        self.decode_all(rows)
     }
 }

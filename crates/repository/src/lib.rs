@@ -13,8 +13,8 @@
 //!
 //! | profile | reads | writes |
 //! |---|---|---|
-//! | PostgreSQL | bind parameters; composites as `to_json(col)` | `UNNEST` bulk path (one text-array literal per column), UPDATE, DELETE, ON CONFLICT |
-//! | Query Service | inlined literals, pages under the 50,000-row cap | `INSERT INTO t SELECT ... UNION ALL ...`, `struct(...)`; update/delete/upsert refused before any round trip |
+//! | PostgreSQL | bind parameters; composites as `to_json(col)` | `insert_many` as `COPY` on a pool, else `UNNEST` of one text-array literal per column; UPDATE, DELETE, ON CONFLICT |
+//! | Query Service | inlined literals; `find`/`stream` through a cursor, `FETCH` under the 50,000-row cap | `INSERT INTO t SELECT inline(array(struct(...), ...))` up to 4 MiB per statement, staged for all-or-nothing; update/delete/upsert refused before any round trip |
 //!
 //! [`qs_literal`]: the Query Service entry points into qsorm's one value renderer,
 //! [`qsorm_connect::literal`] (typed literals that a Spark-style lexer and PostgreSQL read
@@ -26,6 +26,9 @@
 //! what the script created: Query Service has no data rollback).
 
 mod bulk;
+mod copy;
+mod copy_composite;
+mod copy_encode;
 mod cursor;
 pub mod error;
 mod exec;

@@ -82,6 +82,29 @@ pub fn push_array(items: impl Iterator<Item = Option<String>>, out: &mut String)
     out.push('}');
 }
 
+/// Appends one field of `COPY ... FROM STDIN` text format: `\N` for NULL, else the text with
+/// backslash, newline, carriage return and tab escaped (every other character stands for
+/// itself), so the server hands the column's input function exactly `text`.
+pub fn push_copy_field(text: Option<&str>, out: &mut String) {
+    let Some(text) = text else {
+        out.push_str("\\N");
+        return;
+    };
+    let mut rest = text;
+    while let Some(at) = rest.find(['\\', '\n', '\r', '\t']) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            _ => "\\\\",
+        });
+        // The four are ASCII: one byte each.
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +157,16 @@ mod tests {
             ])),
         );
         assert_eq!(pg_text(&tags).as_deref(), Some(r#"{"x,y",NULL}"#));
+    }
+
+    #[test]
+    fn copy_fields_escape_only_what_copy_reads() {
+        let mut out = String::new();
+        push_copy_field(Some("a\\b\tc\nd\re \\N \"x\" é"), &mut out);
+        out.push('|');
+        push_copy_field(None, &mut out);
+        out.push('|');
+        push_copy_field(Some(""), &mut out);
+        assert_eq!(out, r#"a\\b\tc\nd\re \\N "x" é|\N|"#);
     }
 }

@@ -1,7 +1,11 @@
-//! Query Service writes: literal rows as `INSERT INTO t SELECT ... UNION ALL SELECT ...`
-//! (it has no `VALUES`), every value rendered by [`crate::qs_literal`] (typed for Spark's
-//! store assignment, strings read alike by Spark and PostgreSQL, nested fields as
-//! `struct(expr AS field, ...)`, arrays as `array(...)`).
+//! Query Service writes: literal rows as one generator call per statement,
+//! `INSERT INTO t SELECT inline(array(struct(v1, v2, ...), struct(...), ...))` (Query Service
+//! has no `VALUES`; `inline` is documented in Adobe's SQL syntax page, section "Inline", and
+//! its Spark SQL functions page), every value rendered by [`crate::qs_literal`] (typed for
+//! Spark's store assignment, strings read alike by Spark and PostgreSQL, nested fields as
+//! `struct(expr AS field, ...)`, arrays as `array(...)`). The rows are one flat argument
+//! list, so a parser's work grows with the row count, not faster (a `UNION ALL` chain nests
+//! a level deeper per row).
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable,
@@ -16,13 +20,23 @@ use crate::repo::Repo;
 /// under the cap, and a row that alone would exceed it is [`RepoError::StatementTooLarge`]
 /// before anything is sent. Every `INSERT INTO ... SELECT` is a batch job on Query Service
 /// (billed, minutes of start-up), so few large statements beat many small ones; 4 MiB keeps
-/// each well inside what a SQL parser takes in one piece (Query Service documents no limit).
+/// each well inside what a SQL parser takes in one piece (Query Service documents no limit;
+/// a Spark-style parser holds every token of the text as an object while it plans).
 pub const MAX_STATEMENT_BYTES: usize = 4 << 20;
-/// At most this many rows (`UNION ALL` branches) go into one statement: the branches nest
-/// one level deeper each in a parser's tree, and the work grows faster than the row count
-/// (measured on the local Query Service's storage: 2,000 sample events in one statement took
-/// about 55 s against a few seconds for 500).
-pub const MAX_ROWS_PER_STATEMENT: usize = 500;
+/// At most this many rows (struct elements of the `inline(array(...))`) go into one
+/// statement. The byte cap binds first for any row over 84 bytes; this bounds the element
+/// count of one array expression for very narrow rows.
+pub const MAX_ROWS_PER_STATEMENT: usize = 50_000;
+
+/// A row as `struct(...)` text, with each column's name and literal length.
+type StructRow = (String, Vec<(&'static str, usize)>);
+
+/// Opens the row list of a statement.
+const OPEN: &str = "SELECT inline(array(";
+/// Closes it.
+const CLOSE: &str = "))";
+/// Between two rows.
+const SEPARATOR: &str = ", ";
 
 impl<E: EntityTrait> Repo<E> {
     fn qs_table_name(&self) -> (Option<String>, String) {
@@ -30,11 +44,11 @@ impl<E: EntityTrait> Repo<E> {
         (e.schema_name().map(qs_ident), qs_ident(e.table_name()))
     }
 
-    /// The Query Service `INSERT INTO t SELECT ...` statements for a batch into the entity's
-    /// table, each at most [`MAX_STATEMENT_BYTES`] long and [`MAX_ROWS_PER_STATEMENT`] rows.
-    /// [`RepoError::InvalidInput`] names the column of a value no literal can carry (a NUL
-    /// character, a year outside 1..=9999); [`RepoError::StatementTooLarge`] names a row
-    /// too large for any statement.
+    /// The Query Service `INSERT INTO t SELECT inline(array(...))` statements for a batch
+    /// into the entity's table, each at most [`MAX_STATEMENT_BYTES`] long and
+    /// [`MAX_ROWS_PER_STATEMENT`] rows. [`RepoError::InvalidInput`] names the column of a
+    /// value no literal can carry (a NUL character, a year outside 1..=9999);
+    /// [`RepoError::StatementTooLarge`] names a row too large for any statement.
     pub fn query_service_insert_sql<A>(&self, models: &[A]) -> Result<Vec<String>, RepoError>
     where
         A: ActiveModelTrait<Entity = E>,
@@ -52,47 +66,55 @@ impl<E: EntityTrait> Repo<E> {
             .collect())
     }
 
-    /// The `SELECT ... UNION ALL SELECT ...` row sources of a batch, each at most
+    /// One row as `struct(v1, v2, ...)`, the values in column order (positional: Spark
+    /// names the fields `col1`, `col2`, ... alike in every row, so the array has one
+    /// element type), with the name and length of each column's literal.
+    fn struct_row<A>(&self, m: &A, columns: &[(E::Column, QsType)]) -> Result<StructRow, RepoError>
+    where
+        A: ActiveModelTrait<Entity = E>,
+    {
+        let types = &self.profile.composites;
+        let mut row = String::from("struct(");
+        let mut sizes = Vec::with_capacity(columns.len());
+        for (k, (c, ty)) in columns.iter().enumerate() {
+            let lit = match m.get(*c) {
+                ActiveValue::Set(v) | ActiveValue::Unchanged(v) => {
+                    value_literal(&v, ty, types, c.as_str())?
+                }
+                ActiveValue::NotSet => "NULL".to_owned(),
+            };
+            if k > 0 {
+                row.push_str(SEPARATOR);
+            }
+            row.push_str(&lit);
+            sizes.push((c.as_str(), lit.len()));
+        }
+        row.push(')');
+        Ok((row, sizes))
+    }
+
+    /// The `SELECT inline(array(...))` row sources of a batch, each at most
     /// [`MAX_ROWS_PER_STATEMENT`] rows and, with `reserve` bytes in front of it (the
     /// `INSERT INTO t ` of its statement), at most [`MAX_STATEMENT_BYTES`] long.
     fn row_sources<A>(&self, models: &[A], reserve: usize) -> Result<Vec<String>, RepoError>
     where
         A: ActiveModelTrait<Entity = E>,
     {
-        const UNION: &str = " UNION ALL ";
         let types = &self.profile.composites;
-        let columns: Vec<(E::Column, QsType, String)> = E::Column::iter()
-            .map(|c| (c, QsType::of_column(&c, types), qs_ident(c.as_str())))
+        let columns: Vec<(E::Column, QsType)> = E::Column::iter()
+            .map(|c| (c, QsType::of_column(&c, types)))
             .collect();
+        let frame = reserve + OPEN.len() + CLOSE.len();
         let mut out = Vec::new();
         let mut sql = String::new();
         let mut rows = 0usize;
         for (index, m) in models.iter().enumerate() {
-            let fields = columns
-                .iter()
-                .map(|(c, ty, alias)| {
-                    let lit = match m.get(*c) {
-                        ActiveValue::Set(v) | ActiveValue::Unchanged(v) => {
-                            value_literal(&v, ty, types, c.as_str())?
-                        }
-                        ActiveValue::NotSet => "NULL".to_owned(),
-                    };
-                    Ok((c.as_str(), format!("{lit} AS {alias}")))
-                })
-                .collect::<Result<Vec<_>, RepoError>>()?;
-            let row = format!(
-                "SELECT {}",
-                fields
-                    .iter()
-                    .map(|(_, f)| f.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            let alone = reserve.saturating_add(row.len());
+            let (row, sizes) = self.struct_row(m, &columns)?;
+            let alone = frame.saturating_add(row.len());
             if alone > MAX_STATEMENT_BYTES {
-                let column = fields
+                let column = sizes
                     .iter()
-                    .max_by_key(|(_, f)| f.len())
+                    .max_by_key(|(_, n)| *n)
                     .map(|(c, _)| (*c).to_owned())
                     .unwrap_or_default();
                 return Err(RepoError::StatementTooLarge {
@@ -102,21 +124,30 @@ impl<E: EntityTrait> Repo<E> {
                     limit: MAX_STATEMENT_BYTES,
                 });
             }
-            if rows > 0 && alone + sql.len() + UNION.len() > MAX_STATEMENT_BYTES {
+            // `sql` holds `OPEN` and the rows so far; `reserve` and `CLOSE` come around it.
+            if rows > 0
+                && reserve + sql.len() + SEPARATOR.len() + row.len() + CLOSE.len()
+                    > MAX_STATEMENT_BYTES
+            {
+                sql.push_str(CLOSE);
                 out.push(std::mem::take(&mut sql));
                 rows = 0;
             }
-            if rows > 0 {
-                sql.push_str(UNION);
+            if rows == 0 {
+                sql.push_str(OPEN);
+            } else {
+                sql.push_str(SEPARATOR);
             }
             sql.push_str(&row);
             rows += 1;
             if rows == MAX_ROWS_PER_STATEMENT {
+                sql.push_str(CLOSE);
                 out.push(std::mem::take(&mut sql));
                 rows = 0;
             }
         }
         if rows > 0 {
+            sql.push_str(CLOSE);
             out.push(sql);
         }
         Ok(out)

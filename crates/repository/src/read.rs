@@ -52,7 +52,7 @@ impl<E: EntityTrait> Repo<E> {
         } else {
             self.profile.rows(db, stmt).await?
         };
-        self.decode_all(&rows)
+        self.decode_all(rows)
     }
 
     pub(crate) fn ordered(&self, sel: Select<E>) -> Select<E> {

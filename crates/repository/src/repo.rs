@@ -11,6 +11,7 @@ use sea_orm::{
 use crate::error::RepoError;
 use crate::nested::read_expr;
 use crate::profile::Profile;
+use crate::rows::DecodeChecks;
 
 /// Typed CRUD for entity `E` under a [`Profile`]. Calls take any sea-orm `ConnectionTrait`
 /// (a `DatabaseConnection` or a `DatabaseTransaction`).
@@ -84,16 +85,35 @@ impl<E: EntityTrait> Repo<E> {
     /// The model of a row. Values the decoder would panic on or change (a timestamp beyond
     /// chrono's years, a numeric beyond `Decimal`) are [`RepoError::Decode`] naming the column.
     pub(crate) fn decode(&self, row: &QueryResult) -> Result<E::Model, RepoError> {
+        self.decode_checked(&DecodeChecks::for_row(row), row)
+    }
+
+    /// The models of rows of one result, checked as [`Repo::decode`] does (the columns to
+    /// check are picked once for all the rows). Each row is dropped once decoded, so the
+    /// wire rows and the models are not all held at once.
+    pub(crate) fn decode_all(&self, rows: Vec<QueryResult>) -> Result<Vec<E::Model>, RepoError> {
+        let Some(first) = rows.first() else {
+            return Ok(Vec::new());
+        };
+        let checks = DecodeChecks::for_row(first);
+        let mut models = Vec::with_capacity(rows.len());
+        for row in rows {
+            models.push(self.decode_checked(&checks, &row)?);
+        }
+        Ok(models)
+    }
+
+    fn decode_checked(
+        &self,
+        checks: &DecodeChecks,
+        row: &QueryResult,
+    ) -> Result<E::Model, RepoError> {
         let decode_error = |reason: String| RepoError::Decode {
             entity: self.table_name(),
             reason,
         };
-        crate::rows::check_decodable(row).map_err(decode_error)?;
+        checks.check(row).map_err(decode_error)?;
         E::Model::from_query_result(row, "").map_err(|e| decode_error(e.to_string()))
-    }
-
-    pub(crate) fn decode_all(&self, rows: &[QueryResult]) -> Result<Vec<E::Model>, RepoError> {
-        rows.iter().map(|r| self.decode(r)).collect()
     }
 }
 

@@ -70,9 +70,20 @@ mod oid {
     pub const TIMESTAMP_ARRAY: u32 = 1115;
     pub const TIMESTAMPTZ_ARRAY: u32 = 1185;
     pub const NUMERIC_ARRAY: u32 = 1231;
+    /// Every type above.
+    pub const CHECKED: [u32; 8] = [
+        DATE,
+        TIMESTAMP,
+        TIMESTAMPTZ,
+        NUMERIC,
+        DATE_ARRAY,
+        TIMESTAMP_ARRAY,
+        TIMESTAMPTZ_ARRAY,
+        NUMERIC_ARRAY,
+    ];
 }
 
-/// Checks the values of a row read from PostgreSQL before sea-orm decodes it into a model,
+/// Checks the values of rows read from PostgreSQL before sea-orm decodes them into models,
 /// and names the column of the first value that cannot be decoded faithfully:
 ///
 /// - a binary `timestamp`, `timestamptz` or `date` (or an array of them) outside chrono's
@@ -84,48 +95,81 @@ mod oid {
 ///
 /// Everything else is left to the decoder (text-format dates and timestamps fail to parse
 /// rather than panic; invalid UTF-8 in text is an error naming the column).
-pub(crate) fn check_decodable(row: &sea_orm::QueryResult) -> Result<(), String> {
-    use sqlx::{Column, Row, TypeInfo, ValueRef};
-    let Some(pg) = row.try_as_pg_row() else {
-        return Ok(());
-    };
-    for (i, column) in pg.columns().iter().enumerate() {
-        let Ok(value) = pg.try_get_raw(i) else {
-            continue;
+///
+/// Every row of one result has the same columns, so the columns worth a look (those of the
+/// types above) are picked once, from the first row, and each row only reads those values.
+pub(crate) struct DecodeChecks {
+    columns: Vec<usize>,
+}
+
+impl DecodeChecks {
+    /// The checks for the rows of a result whose first row is `row`.
+    pub(crate) fn for_row(row: &sea_orm::QueryResult) -> DecodeChecks {
+        use sqlx::{Column, Row};
+        let Some(pg) = row.try_as_pg_row() else {
+            return DecodeChecks {
+                columns: Vec::new(),
+            };
         };
-        if value.is_null() {
-            continue;
-        }
-        let type_info = value.type_info();
-        let Some(type_oid) = type_info.oid() else {
-            continue;
-        };
-        let binary = matches!(value.format(), sqlx::postgres::PgValueFormat::Binary);
-        let problem = match (type_oid.0, binary) {
-            (oid::DATE | oid::TIMESTAMP | oid::TIMESTAMPTZ | oid::NUMERIC, true) => value
-                .as_bytes()
-                .ok()
-                .and_then(|bytes| binary_problem(type_oid.0, bytes)),
-            (oid::NUMERIC, false) => value.as_str().ok().and_then(numeric_text_problem),
-            (oid::DATE_ARRAY | oid::TIMESTAMP_ARRAY | oid::TIMESTAMPTZ_ARRAY, true)
-            | (oid::NUMERIC_ARRAY, true) => value.as_bytes().ok().and_then(binary_array_problem),
-            (oid::NUMERIC_ARRAY, false) => value.as_str().ok().and_then(|text| {
-                text.split(['{', '}', ','])
-                    .map(|item| item.trim().trim_matches('"'))
-                    .filter(|item| !item.is_empty() && *item != "NULL")
-                    .find_map(numeric_text_problem)
-            }),
-            _ => None,
-        };
-        if let Some(problem) = problem {
-            return Err(format!(
-                "column `{}` ({}): {problem}",
-                column.name(),
-                type_info.name()
-            ));
-        }
+        let columns = pg
+            .columns()
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.type_info()
+                    .oid()
+                    .is_some_and(|o| oid::CHECKED.contains(&o.0))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        DecodeChecks { columns }
     }
-    Ok(())
+
+    /// The first value of `row` that cannot be decoded faithfully, described.
+    pub(crate) fn check(&self, row: &sea_orm::QueryResult) -> Result<(), String> {
+        use sqlx::{Column, Row, TypeInfo, ValueRef};
+        let Some(pg) = row.try_as_pg_row() else {
+            return Ok(());
+        };
+        for &i in &self.columns {
+            let Ok(value) = pg.try_get_raw(i) else {
+                continue;
+            };
+            if value.is_null() {
+                continue;
+            }
+            let type_info = value.type_info();
+            let Some(type_oid) = type_info.oid() else {
+                continue;
+            };
+            if let Some(problem) = value_problem(type_oid.0, &value) {
+                let name = pg.columns().get(i).map_or("?", |c| c.name());
+                return Err(format!("column `{name}` ({}): {problem}", type_info.name()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What is wrong with one non-NULL value of type `type_oid`, in either wire format.
+fn value_problem(type_oid: u32, value: &sqlx::postgres::PgValueRef<'_>) -> Option<String> {
+    let binary = matches!(value.format(), sqlx::postgres::PgValueFormat::Binary);
+    match (type_oid, binary) {
+        (oid::DATE | oid::TIMESTAMP | oid::TIMESTAMPTZ | oid::NUMERIC, true) => value
+            .as_bytes()
+            .ok()
+            .and_then(|bytes| binary_problem(type_oid, bytes)),
+        (oid::NUMERIC, false) => value.as_str().ok().and_then(numeric_text_problem),
+        (oid::DATE_ARRAY | oid::TIMESTAMP_ARRAY | oid::TIMESTAMPTZ_ARRAY, true)
+        | (oid::NUMERIC_ARRAY, true) => value.as_bytes().ok().and_then(binary_array_problem),
+        (oid::NUMERIC_ARRAY, false) => value.as_str().ok().and_then(|text| {
+            text.split(['{', '}', ','])
+                .map(|item| item.trim().trim_matches('"'))
+                .filter(|item| !item.is_empty() && *item != "NULL")
+                .find_map(numeric_text_problem)
+        }),
+        _ => None,
+    }
 }
 
 /// Microseconds in an average Gregorian year, for showing roughly where a value lies.

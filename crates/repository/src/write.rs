@@ -24,6 +24,13 @@ impl<E: EntityTrait> Repo<E> {
     }
 
     /// Inserts one row and returns it as stored (defaults and identities filled in).
+    ///
+    /// On PostgreSQL one statement, `INSERT ... RETURNING <every column>`, with no
+    /// transaction or savepoint around it (it is atomic by itself). Inside a transaction a
+    /// failed insert aborts that transaction, as any failed statement does; wrap it in a
+    /// nested [`crate::transaction`] (a savepoint) to go on after an expected failure.
+    /// A constraint error names row 0.
+    ///
     /// On Query Service: `INSERT INTO t SELECT ...` (it has no `VALUES` and no `RETURNING`),
     /// returning the model built from the given values.
     pub async fn insert<C, A>(&self, db: &C, model: A) -> Result<E::Model, RepoError>
@@ -32,20 +39,46 @@ impl<E: EntityTrait> Repo<E> {
         A: ActiveModelTrait<Entity = E> + TryIntoModel<E::Model> + Send,
     {
         if self.profile.flavor.is_query_service() {
-            self.insert_many(db, vec![model.clone()]).await?;
+            self.insert_many_query_service(db, std::slice::from_ref(&model))
+                .await?;
             return model.try_into_model().map_err(|e| {
                 RepoError::InvalidInput(format!(
                     "on Query Service insert needs every column set to return the model: {e}"
                 ))
             });
         }
-        let mut rows = self.insert_returning(db, &[model]).await?;
-        rows.pop()
-            .ok_or_else(|| RepoError::Other("INSERT ... RETURNING returned no row".into()))
+        let values = set_values(&model);
+        if values.is_empty() {
+            return Err(RepoError::InvalidInput("insert sets no column".into()));
+        }
+        let mut q = Query::insert();
+        q.into_table(E::default())
+            .columns(values.iter().map(|(c, _)| *c));
+        let exprs = values.into_iter().map(|(c, v)| write_expr(&c, v));
+        q.values(exprs)
+            .map_err(|e| RepoError::InvalidInput(format!("insert: {e}")))?;
+        let mut stmt = self.profile.statement(&q)?;
+        stmt.sql.push_str(&self.returning_sql());
+        // One statement, atomic by itself: no transaction or savepoint around it. A
+        // constraint error names row 0, as for a one-row `insert_many`.
+        let rows = self.profile.rows(db, stmt).await.map_err(|e| {
+            if e.is_constraint_violation() {
+                e.with_row(0)
+            } else {
+                e
+            }
+        })?;
+        match rows.first() {
+            Some(row) => self.decode(row),
+            None => Err(RepoError::Other(
+                "INSERT ... RETURNING returned no row".into(),
+            )),
+        }
     }
 
     /// Updates the row identified by the model's primary key with the fields it sets, and
-    /// returns the row as stored. [`RepoError::NotFound`] when no row has that key.
+    /// returns the row as stored (one statement, `UPDATE ... RETURNING`).
+    /// [`RepoError::NotFound`] when no row has that key.
     pub async fn update<C, A>(&self, db: &C, model: A) -> Result<E::Model, RepoError>
     where
         C: ConnectionTrait,

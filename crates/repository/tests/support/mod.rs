@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod entities;
+pub mod event_table;
 pub mod pgbouncer;
 pub mod qs_grammar;
 pub mod query_service;

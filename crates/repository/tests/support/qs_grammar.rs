@@ -1,7 +1,8 @@
 //! The documented Query Service subset (../shared/reference/QUERY_SERVICE.md), checked on the
 //! parsed statement: SELECT (LIMIT at most 100,000), `INSERT INTO t <select>` (no VALUES, no
-//! ON CONFLICT, no RETURNING), CTAS, CREATE VIEW, DROP, SET, SHOW, BEGIN/COMMIT/ROLLBACK,
-//! `DECLARE c CURSOR FOR <select>`, `FETCH n FROM c` (n at most 50,000), CLOSE.
+//! ON CONFLICT, no RETURNING; literal rows as `SELECT inline(array(struct(...), ...))`), CTAS,
+//! CREATE VIEW, DROP, SET, SHOW, BEGIN/COMMIT/ROLLBACK, `DECLARE c CURSOR FOR <select>`,
+//! `FETCH n FROM c` (n at most 50,000), CLOSE.
 
 use sqlparser::ast::{Expr, FetchDirection, LimitClause, Query, SetExpr, Statement, Value};
 use sqlparser::dialect::GenericDialect;
@@ -103,6 +104,7 @@ fn the_checker_rejects_what_query_service_lacks() {
     for good in [
         "SELECT a FROM t WHERE b = 'x' LIMIT 10",
         "INSERT INTO t SELECT 'a' AS c1, struct(1 AS x, 'y' AS z) AS web UNION ALL SELECT 'b' AS c1, NULL AS web",
+        "INSERT INTO t SELECT inline(array(struct('a', struct(1 AS x, 'y' AS z)), struct('b', NULL)))",
         "SET auto_to_json = true; SELECT web FROM t",
         "CREATE TABLE t2 AS SELECT * FROM t",
     ] {

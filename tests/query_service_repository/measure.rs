@@ -1,0 +1,130 @@
+//! Statements and wall time of `insert_many` on the local Query Service for 100,000 rows
+//! (`QSORM_MEASURE_ROWS` to change), two shapes: `event` (a web event with plain strings and
+//! one nested struct, about 250 bytes of SQL a row) and `web_events` (every nested column set,
+//! hostile strings). Ignored by default (minutes in a debug build):
+//! `cargo test --test query_service_repository measure -- --ignored --nocapture`.
+//! The `UNION ALL` shape used before (500 rows a statement) is timed on a sample of its
+//! statements, written with the same renderer, and extrapolated.
+
+use std::time::{Duration, Instant};
+
+use qsorm::connect::QsConnection;
+use qsorm::entity::composites::{COMPOSITE_TYPES, WebEventsWeb, WebEventsWebPageDetails};
+use qsorm::entity::web_events;
+use qsorm::repository::qs_literal::{CompositeTypes, QsType, qs_ident, value_literal};
+use qsorm::repository::{Profile, Recorder, Repo};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ActiveModelTrait, ActiveValue, Condition, IdenStatic, Iterable};
+
+/// A plain event: scalar columns and the page details.
+pub fn plain_event(i: usize) -> web_events::ActiveModel {
+    let ts = chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00.123456+01:00").expect("ts")
+        + chrono::Duration::seconds(i64::try_from(i).expect("i"));
+    web_events::ActiveModel {
+        id: Set(format!("ev-{i:07}")),
+        timestamp: Set(ts),
+        event_type: Set("web.webpagedetails.pageViews".into()),
+        web: Set(Some(WebEventsWeb {
+            page_details: Some(WebEventsWebPageDetails {
+                name: Some(format!("Product page {i}")),
+                url: Some(format!("https://shop.example.com/products/{i}")),
+                is_home_page: Some(false),
+            }),
+            referrer: None,
+        })),
+        commerce: Set(None),
+        product_list_items: Set(None),
+        identity_map: Set(None),
+        acme: Set(None),
+    }
+}
+
+/// The statements of the shape used before: `SELECT v AS c, ... UNION ALL SELECT ...`,
+/// 500 rows each, from the same renderer.
+fn union_all_statements(table: &str, rows: &[web_events::ActiveModel]) -> Vec<String> {
+    let types = CompositeTypes::new().with(COMPOSITE_TYPES);
+    rows.chunks(500)
+        .map(|chunk| {
+            let selects: Vec<String> = chunk
+                .iter()
+                .map(|m| {
+                    let fields: Vec<String> = web_events::Column::iter()
+                        .map(|c| {
+                            let ty = QsType::of_column(&c, &types);
+                            let lit = match m.get(c) {
+                                ActiveValue::Set(v) | ActiveValue::Unchanged(v) => {
+                                    value_literal(&v, &ty, &types, c.as_str()).expect("literal")
+                                }
+                                NotSet => "NULL".to_owned(),
+                            };
+                            format!("{lit} AS {}", qs_ident(c.as_str()))
+                        })
+                        .collect();
+                    format!("SELECT {}", fields.join(", "))
+                })
+                .collect();
+            format!("INSERT INTO {table} {}", selects.join(" UNION ALL "))
+        })
+        .collect()
+}
+
+/// Inserts `rows` with `insert_many`, prints statements, bytes and time, then times a sample
+/// of the `UNION ALL` statements (into a scratch copy) and extrapolates.
+pub async fn measure(
+    conn: &QsConnection,
+    shape: &str,
+    rows: Vec<web_events::ActiveModel>,
+    old_sample: usize,
+) {
+    let n = rows.len();
+    let recorder = Recorder::new();
+    let profile = Profile::for_connection(conn)
+        .with_composite_types(COMPOSITE_TYPES)
+        .with_recorder(recorder.clone());
+    let repo: Repo<web_events::Entity> = Repo::new(profile);
+    let ex = conn.executor();
+    let before = repo.count(&ex, Condition::all()).await.expect("count");
+    let old = union_all_statements("qsorm_measure_old", &rows);
+    let skip = recorder.statements().len();
+    let started = Instant::now();
+    repo.insert_many(&ex, rows).await.expect("insert_many");
+    let took = started.elapsed();
+    let statements = recorder.statements().split_off(skip);
+    let after = repo.count(&ex, Condition::all()).await.expect("count");
+    assert_eq!(after - before, u64::try_from(n).expect("n"));
+    let writes = statements
+        .iter()
+        .filter(|s| s.starts_with("INSERT") || s.starts_with("CREATE"))
+        .count();
+    let bytes: usize = statements
+        .iter()
+        .filter(|s| s.contains("inline(array("))
+        .map(String::len)
+        .sum();
+    eprintln!(
+        "{shape}: {n} rows, inline: {} statements ({writes} batch jobs: CTAS + INSERTs), \
+         {bytes} bytes of row SQL ({} a row), {took:.1?}",
+        statements.len(),
+        bytes / n.max(1),
+    );
+    conn.simple_query("CREATE TABLE qsorm_measure_old AS (SELECT * FROM web_events WHERE 1=0)")
+        .await
+        .expect("scratch");
+    let sample = old.len().min(old_sample);
+    let started = Instant::now();
+    for sql in &old[..sample] {
+        conn.simple_query(sql).await.expect("union all statement");
+    }
+    let per = started.elapsed() / u32::try_from(sample.max(1)).expect("sample");
+    let old_bytes: usize = old.iter().map(String::len).sum();
+    eprintln!(
+        "{shape}: {n} rows, UNION ALL (before): {} statements ({} batch jobs with staging), \
+         {old_bytes} bytes of row SQL; {sample} timed, {per:.1?} each: about {:.0?} for all",
+        old.len() + 3,
+        old.len() + 2,
+        Duration::from_secs_f64(per.as_secs_f64() * old.len() as f64),
+    );
+    conn.simple_query("DROP TABLE qsorm_measure_old")
+        .await
+        .expect("drop");
+}
