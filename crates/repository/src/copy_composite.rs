@@ -15,7 +15,7 @@ use sea_orm::Value;
 use sqlx::PgConnection;
 
 use crate::nested::ColumnKind;
-use crate::pg_text::push_array;
+use crate::pg_text::{push_array, push_quoted};
 
 /// A value the fast path does not render; the batch goes the `UNNEST` way.
 #[derive(Debug)]
@@ -160,18 +160,6 @@ impl Composites {
             _ => Err(Unsupported),
         }
     }
-}
-
-/// Appends a record field, quoted (an empty string stays distinct from NULL).
-fn push_quoted(text: &str, out: &mut String) {
-    out.push('"');
-    for c in text.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
 }
 
 #[cfg(test)]

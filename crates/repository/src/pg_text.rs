@@ -67,16 +67,7 @@ pub fn push_array(items: impl Iterator<Item = Option<String>>, out: &mut String)
         }
         match item {
             None => out.push_str("NULL"),
-            Some(text) => {
-                out.push('"');
-                for c in text.chars() {
-                    if c == '"' || c == '\\' {
-                        out.push('\\');
-                    }
-                    out.push(c);
-                }
-                out.push('"');
-            }
+            Some(text) => push_quoted(&text, out),
         }
     }
     out.push('}');
@@ -103,6 +94,19 @@ pub fn push_copy_field(text: Option<&str>, out: &mut String) {
         rest = &rest[at + 1..];
     }
     out.push_str(rest);
+}
+
+/// Appends `text` double-quoted for an array or record literal: `"` and `\` escaped with a
+/// backslash (a quoted empty string stays distinct from NULL).
+pub(crate) fn push_quoted(text: &str, out: &mut String) {
+    out.push('"');
+    for c in text.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
 }
 
 #[cfg(test)]
