@@ -30,6 +30,7 @@ mod copy;
 mod copy_composite;
 mod copy_encode;
 mod cursor;
+mod decode_check;
 pub mod error;
 mod exec;
 pub mod nested;

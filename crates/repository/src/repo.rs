@@ -8,10 +8,10 @@ use sea_orm::{
     QuerySelect, Select,
 };
 
+use crate::decode_check::DecodeChecks;
 use crate::error::RepoError;
 use crate::nested::read_expr;
 use crate::profile::Profile;
-use crate::rows::DecodeChecks;
 
 /// Typed CRUD for entity `E` under a [`Profile`]. Calls take any sea-orm `ConnectionTrait`
 /// (a `DatabaseConnection` or a `DatabaseTransaction`).
