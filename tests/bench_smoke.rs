@@ -74,4 +74,12 @@ fn arguments_select_the_mode() {
         (10_000, 100_000)
     );
     assert!(args(&["--nope"]).is_err());
+    assert_eq!(full.config.only, harness::config::TASKS.to_vec());
+    let only = args(&["--only", "read, stream,read"]).expect("only");
+    assert_eq!(only.config.only, vec!["read", "stream"]);
+    assert!(only.config.runs("stream") && !only.config.runs("insert"));
+    let unknown = args(&["--only", "read,nope"]).expect_err("unknown task");
+    assert!(unknown.contains("\"nope\""), "{unknown}");
+    assert!(args(&["--only", ","]).is_err());
+    assert!(args(&["--only"]).is_err());
 }

@@ -27,6 +27,27 @@ pub struct Config {
     pub latency: Duration,
     /// Rows inserted and read back through the local Query Service.
     pub qs_rows: usize,
+    /// The tasks to run (`--only`): every one of [`TASKS`] unless narrowed.
+    pub only: Vec<&'static str>,
+}
+
+/// The harness's tasks, in the order they run: `--only` picks among these names.
+pub const TASKS: [&str; 8] = [
+    "stream",
+    "insert",
+    "read",
+    "single",
+    "web",
+    "reflection",
+    "codegen",
+    "query_service",
+];
+
+impl Config {
+    /// Whether `task` (one of [`TASKS`]) is part of this run.
+    pub fn runs(&self, task: &str) -> bool {
+        self.only.contains(&task)
+    }
 }
 
 impl Config {
@@ -43,6 +64,7 @@ impl Config {
             tables: 300,
             latency: Duration::from_millis(5),
             qs_rows: 100_000,
+            only: TASKS.to_vec(),
         }
     }
 
@@ -59,6 +81,7 @@ impl Config {
             tables: 20,
             latency: Duration::from_millis(5),
             qs_rows: 2_000,
+            only: TASKS.to_vec(),
         }
     }
 }
@@ -73,12 +96,14 @@ pub struct Args {
 }
 
 /// Parses `--tiny`, `--reps N`, `--rows N` (rows of every insert and read task, ten times
-/// that streamed: a reduced run), `--json FILE` (cargo's own `--bench` is ignored).
+/// that streamed: a reduced run), `--only TASK,...` (some of [`TASKS`]), `--json FILE`
+/// (cargo's own `--bench` is ignored).
 pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut config = Config::full();
     let mut json = None;
     let mut reps = None;
     let mut rows = None;
+    let mut only = None;
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -92,6 +117,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String
                 let n = it.next().ok_or("--rows needs a number")?;
                 rows = Some(n.parse::<usize>().map_err(|e| format!("--rows {n}: {e}"))?);
             }
+            "--only" => only = Some(parse_only(&it.next().ok_or("--only needs task names")?)?),
             "--bench" => {}
             other => return Err(format!("unknown argument {other}")),
         }
@@ -105,5 +131,31 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String
         (config.rows, config.web_rows, config.qs_rows) = (n, n, n);
         config.stream_rows = n.saturating_mul(10);
     }
+    if let Some(tasks) = only {
+        config.only = tasks;
+    }
     Ok(Args { config, json })
+}
+
+/// `stream,insert`: task names from [`TASKS`], each named at most once.
+fn parse_only(list: &str) -> Result<Vec<&'static str>, String> {
+    let mut tasks = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let task = TASKS.iter().find(|t| **t == name).ok_or_else(|| {
+            format!(
+                "--only: unknown task {name:?} (tasks: {})",
+                TASKS.join(", ")
+            )
+        })?;
+        if !tasks.contains(task) {
+            tasks.push(*task);
+        }
+    }
+    if tasks.is_empty() {
+        return Err(format!(
+            "--only needs task names (tasks: {})",
+            TASKS.join(", ")
+        ));
+    }
+    Ok(tasks)
 }

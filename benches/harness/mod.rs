@@ -59,15 +59,33 @@ pub async fn run(cfg: &Config) -> Result<Report, String> {
     eprintln!("harness ({}): {}", cfg.mode, report.machine);
     // Streaming first, while the process is small: its peak RSS is then the contenders' own
     // (later tasks' peaks include what the allocator keeps from earlier ones).
-    stream::run(&ctx, cfg, &mut report).await?;
-    event_insert::run(&ctx, cfg, &mut report).await?;
-    event_read::run(&ctx, cfg, &mut report).await?;
-    single::run(&ctx, cfg, &mut report).await?;
-    web::run(&ctx, cfg, &mut report).await?;
-    let many = tables::create(&ctx, cfg.tables).await?;
-    reflection::run(&ctx, cfg, &mut report, &many).await?;
-    codegen::run(&ctx, cfg, &mut report, &many).await?;
-    query_service::run(&ctx, cfg, &mut report).await?;
+    if cfg.runs("stream") {
+        stream::run(&ctx, cfg, &mut report).await?;
+    }
+    if cfg.runs("insert") {
+        event_insert::run(&ctx, cfg, &mut report).await?;
+    }
+    if cfg.runs("read") {
+        event_read::run(&ctx, cfg, &mut report).await?;
+    }
+    if cfg.runs("single") {
+        single::run(&ctx, cfg, &mut report).await?;
+    }
+    if cfg.runs("web") {
+        web::run(&ctx, cfg, &mut report).await?;
+    }
+    if cfg.runs("reflection") || cfg.runs("codegen") {
+        let many = tables::create(&ctx, cfg.tables).await?;
+        if cfg.runs("reflection") {
+            reflection::run(&ctx, cfg, &mut report, &many).await?;
+        }
+        if cfg.runs("codegen") {
+            codegen::run(&ctx, cfg, &mut report, &many).await?;
+        }
+    }
+    if cfg.runs("query_service") {
+        query_service::run(&ctx, cfg, &mut report).await?;
+    }
     ctx.conn.close().await;
     Ok(report)
 }
