@@ -9,7 +9,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use qsorm::connect::{ConnParams, ConnectError, Flavor, QsConnection, SslMode};
+use qsorm::connect::{ConnParams, ConnectError, Flavor, IDLE_BEFORE_PING, QsConnection, SslMode};
 use qsorm::entity::orders;
 use qsorm::entity::profiles;
 use qsorm::entity::sea_orm_active_enums::ProfilesLoyaltyTier;
@@ -303,8 +303,10 @@ async fn server_restart_fails_calls_in_flight_typed_and_the_pool_reconnects() {
         eprintln!("measured: call in flight across the restart -> {err:?} after {took:?}");
         assert!(terminated(&err), "{err:?}");
 
-        // The first call after the restart: the pool tests each idle connection before use,
-        // drops the dead ones and connects again.
+        // The first call after the restart: the pool tests each connection idle for
+        // IDLE_BEFORE_PING or longer before use, drops the dead ones and connects again
+        // (connections used more recently are trusted: see the ping-window test below).
+        tokio::time::sleep(IDLE_BEFORE_PING).await;
         let first = orders.count(conn.db(), Condition::all()).await;
         eprintln!("first call after the restart: {first:?}");
         assert_eq!(first.expect("reconnected"), 0);
@@ -340,6 +342,8 @@ async fn server_restart_fails_calls_in_flight_typed_and_the_pool_reconnects() {
             .await
             .expect("join")
             .expect("start again");
+        // Idle past the ping window, so every stale connection is tested before use.
+        tokio::time::sleep(IDLE_BEFORE_PING).await;
         assert_eq!(
             orders
                 .count(conn.db(), Condition::all())
@@ -377,6 +381,8 @@ async fn links_cut_and_refused_then_accepted_again_recovers_without_restart() {
 
         proxy.refuse_new(true);
         assert_eq!(u64::try_from(proxy.cut_all()).expect("count"), live);
+        // Idle past the ping window: the pool tests the cut connections, then tries new ones.
+        tokio::time::sleep(IDLE_BEFORE_PING).await;
         let started = Instant::now();
         let refused = orders.count(conn.db(), Condition::all()).await;
         let took = started.elapsed();
@@ -396,6 +402,47 @@ async fn links_cut_and_refused_then_accepted_again_recovers_without_restart() {
                 .expect("recovered without a restart");
         }
         assert_eq!(committed_orders(sandbox, &db).await, 10);
+        conn.close().await;
+    })
+    .await;
+}
+
+/// 2''. The pool's ping rule, both sides: a connection used within the last
+///      `IDLE_BEFORE_PING` is handed out without a ping (one server turn per single-row call);
+///      cut in that window, it fails one call, typed and at once, and the pool drops it. Idle
+///      longer, it is pinged first, and a cut one is replaced without any call failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cut_connections_fail_one_call_within_the_ping_window_and_none_after_it() {
+    within(async {
+        let sandbox = shared();
+        let db = schema_database(sandbox).await;
+        let proxy = FaultProxy::to_sandbox(sandbox).expect("proxy");
+        let conn = connect(params(sandbox, proxy.port(), &db).max_connections(1));
+        let orders = orders_repo(&conn);
+        orders.count(conn.db(), Condition::all()).await.expect("warm");
+        // Let the release's own ping finish, so the connection is idle in the pool.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+
+        assert_eq!(proxy.cut_all(), 1);
+        let started = Instant::now();
+        let within_window = orders.count(conn.db(), Condition::all()).await;
+        let took = started.elapsed();
+        eprintln!("measured: call on a connection cut within the ping window -> {within_window:?} after {took:?}");
+        let err = within_window.expect_err("a cut connection used without a ping");
+        assert!(is_connection_error(&err), "{err:?}");
+        assert!(took < SLACK, "{took:?}");
+        assert_eq!(orders.count(conn.db(), Condition::all()).await.expect("next call"), 0);
+
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(proxy.cut_all(), 1);
+        tokio::time::sleep(IDLE_BEFORE_PING).await;
+        assert_eq!(
+            orders
+                .count(conn.db(), Condition::all())
+                .await
+                .expect("pinged, found cut, replaced"),
+            0
+        );
         conn.close().await;
     })
     .await;

@@ -1,6 +1,7 @@
 //! A lazy connection pool handed out as a sea-orm `DatabaseConnection`.
 
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, QueryResult, SqlxPostgresConnector};
 use sqlx::Connection;
@@ -79,6 +80,10 @@ fn driver_options(config: &ConnConfig) -> PgConnectOptions {
     opts
 }
 
+/// How long a pooled PostgreSQL connection may sit idle and still be handed out without a
+/// ping first (HikariCP's default bypass window is 500 ms).
+pub const IDLE_BEFORE_PING: Duration = Duration::from_millis(500);
+
 impl QsConnection {
     /// Builds the pool without connecting. Must be called inside a Tokio runtime.
     pub fn new(config: ConnConfig) -> QsConnection {
@@ -86,12 +91,30 @@ impl QsConnection {
             .max_connections(config.max_connections)
             .min_connections(config.min_connections)
             .acquire_timeout(config.connect_timeout)
-            // sqlx's pool checks a connection with a lone Sync (an extended-protocol message)
-            // before handing it out and after every release; Query Service refuses it with
-            // 08P01. On that flavor a connection is therefore never tested and, once released,
-            // closed instead of pinged: nothing but simple queries ever reaches the server, at
-            // the cost of a new session per checkout.
-            .test_before_acquire(!config.flavor.is_query_service())
+            // sqlx's pool can check a connection with a lone Sync (an extended-protocol
+            // message) before handing it out, and always does after a release; Query Service
+            // refuses it with 08P01. On that flavor a connection is therefore never tested and,
+            // once released, closed instead of pinged: nothing but simple queries ever reaches
+            // the server, at the cost of a new session per checkout.
+            //
+            // On PostgreSQL a connection is pinged before it is handed out only when it sat
+            // idle for `IDLE_BEFORE_PING` or longer (HikariCP's `aliveBypassWindowMs` rule): a
+            // connection released moments ago was just pinged by the release itself, and
+            // pinging it again would put a second server turn in front of every single-row
+            // call. A connection left idle across a server restart is still tested, and
+            // replaced, before any statement reaches it.
+            .test_before_acquire(false)
+            .before_acquire({
+                let ping = !config.flavor.is_query_service();
+                move |conn, meta| {
+                    Box::pin(async move {
+                        if ping && meta.idle_for >= IDLE_BEFORE_PING {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                }
+            })
             .after_release({
                 let keep = !config.flavor.is_query_service();
                 move |_conn, _meta| Box::pin(async move { Ok(keep) })

@@ -36,7 +36,7 @@ pub mod simple;
 pub mod ssl;
 
 pub use config::ConnConfig;
-pub use connection::QsConnection;
+pub use connection::{IDLE_BEFORE_PING, QsConnection};
 pub use env::{EnvSource, resolve};
 pub use error::{ConnectError, ErrorContext, classify, classify_sqlx};
 pub use executor::{Executor, ExecutorTransaction};

@@ -234,3 +234,56 @@ async fn inside_a_transaction_a_failed_write_needs_a_nested_transaction_to_go_on
     assert_eq!(err.sqlstate(), Some("25P02"), "{err:?}");
     assert_eq!(repo.count(db, Condition::all()).await.expect("count"), 3);
 }
+
+/// Server turns per single-row call on a warm pool, counted by a proxy that frames the
+/// server's messages (`ReadyForQuery`: one per turn). With one pooled connection used back to
+/// back, each call costs its statement plus sqlx's ping when the connection goes back to the
+/// pool, which runs after the call has returned. The pool pings before handing a connection
+/// out only when it sat idle for `IDLE_BEFORE_PING` (it used to on every checkout: 3 turns).
+#[tokio::test]
+async fn a_warm_pool_adds_no_server_turn_before_a_single_row_call() {
+    use qsorm_connect::{ConnParams, Flavor, IDLE_BEFORE_PING, SslMode};
+    use qsorm_sandbox::proxy::FaultProxy;
+    let sb = support::sandbox();
+    let name = sb.fresh_database().await.expect("fresh database");
+    let proxy = FaultProxy::to_sandbox(sb).expect("proxy");
+    let params = ConnParams::default()
+        .host(sb.host())
+        .port(proxy.port())
+        .database(&name)
+        .user(sb.app_user())
+        .password(sb.app_password())
+        .flavor(Flavor::Postgres)
+        .max_connections(1)
+        // The proxy counts only messages it can frame: no TLS on this link.
+        .sslmode(SslMode::Disable);
+    let conn = QsConnection::new(params.build().expect("settings"));
+    let db = conn.db();
+    db.execute_unprepared(PAGE_EVENTS_SQL).await.expect("table");
+    let repo: Repo<page_events::Entity> = Repo::new(Profile::for_connection(&conn));
+    repo.insert(db, event("warm")).await.expect("warm");
+    repo.get(db, "warm".to_owned()).await.expect("warm");
+    let settle = || tokio::time::sleep(std::time::Duration::from_millis(100));
+    settle().await;
+    let calls = 20u64;
+    let before = proxy.stats().ready_for_query;
+    for i in 0..calls {
+        let id = format!("e{i}");
+        repo.insert(db, event(&id)).await.expect("insert");
+        assert!(repo.get(db, id).await.expect("get").is_some());
+    }
+    settle().await;
+    let turns = proxy.stats().ready_for_query - before;
+    assert_eq!(
+        turns,
+        2 * calls * 2,
+        "per call: the statement and the release's ping, nothing before it"
+    );
+    // Idle past the window, the next checkout is pinged first: one turn more.
+    tokio::time::sleep(IDLE_BEFORE_PING).await;
+    let before = proxy.stats().ready_for_query;
+    repo.get(db, "e0".to_owned()).await.expect("get");
+    settle().await;
+    assert_eq!(proxy.stats().ready_for_query - before, 3);
+    conn.close().await;
+}
