@@ -4,7 +4,9 @@
 //!
 //! - `failures`: connection failures fail fast with a typed error in every command;
 //! - `not_found`: names that match nothing, and hostile names;
-//! - `fallback`: when the embedded sandbox may stand in for a configured server.
+//! - `fallback`: when the embedded sandbox may stand in for a configured server;
+//! - `partitions`: `describe` of partitions, triggers and key actions against psql's `\d`,
+//!   and `generate` skipping partitions.
 
 mod support;
 
@@ -14,6 +16,8 @@ mod failures;
 mod fallback;
 #[path = "entity_gen/not_found.rs"]
 mod not_found;
+#[path = "entity_gen/partitions.rs"]
+mod partitions;
 
 use support::{app_url, entity_gen, sandbox};
 
@@ -173,7 +177,7 @@ async fn describe_shows_columns_keys_and_references_like_psql() {
         "not null",
         "\"customers_pkey\" PRIMARY KEY",
         "Referenced by:",
-        "TABLE public.orders CONSTRAINT \"orders_customer_id_fkey\"",
+        "TABLE \"orders\" CONSTRAINT \"orders_customer_id_fkey\" FOREIGN KEY (customer_id) REFERENCES crm.customers(id)",
         "Comment: People who buy",
     ] {
         assert!(text.contains(expected), "missing `{expected}` in:\n{text}");

@@ -3,8 +3,8 @@
 //!
 //! [`inspect`] reads every selected table, view and materialized view with its
 //! columns, keys, indexes, checks and the user types (enums, composites, domains) its
-//! columns use, nested to any depth, in five `pg_catalog` queries whatever the number
-//! of tables. [`table_names`] is the cheap listing.
+//! columns use, nested to any depth, and the triggers and partitioning psql's `\d`
+//! shows, in six `pg_catalog` queries whatever the number of tables. [`table_names`] is the cheap listing.
 //!
 //! On Query Service only what Adobe documents is used: `SHOW TABLES`,
 //! `SHOW PRIMARY KEYS`, `SHOW FOREIGN KEYS`, `SELECT * FROM t WHERE 1=0` and the catalog
@@ -38,6 +38,7 @@
 
 mod describe;
 mod error;
+mod extras;
 mod literal;
 mod model;
 mod options;
@@ -46,6 +47,7 @@ mod qs_reflect;
 mod queries;
 mod query_service;
 mod reflect;
+mod relation;
 mod resolve;
 mod rows;
 mod session;
@@ -62,5 +64,6 @@ pub use model::{
 };
 pub use options::InspectOptions;
 pub use reflect::{inspect, table_names};
+pub use relation::{Partition, PartitionOf, RelationName, Trigger, TriggerFiring};
 pub use text::quote_ident;
 pub use types::{ColumnType, Field, UserType};

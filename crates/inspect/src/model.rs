@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::relation::{Partition, PartitionOf, Trigger};
 use crate::types::{ColumnType, UserType};
 
 /// Everything [`inspect`](crate::inspect) found.
@@ -95,7 +96,8 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// The primary key, if any.
     pub primary_key: Option<PrimaryKey>,
-    /// Foreign keys, by name.
+    /// Foreign keys declared on this relation, by name (a partition's copies of its
+    /// parent's foreign keys are the parent's: see `partition_of`).
     pub foreign_keys: Vec<ForeignKey>,
     /// Unique constraints (not unique indexes), by name.
     pub unique_constraints: Vec<UniqueConstraint>,
@@ -107,9 +109,51 @@ pub struct Table {
     pub dataset_id: Option<String>,
     /// Query Service: the dataset description from `SHOW TABLES`.
     pub description: Option<String>,
+    /// The reflecting session's `search_path` finds the relation by its bare name
+    /// (`pg_table_is_visible`): psql then names it unqualified, and so does
+    /// [`describe_text`](crate::describe_text). `false` on Query Service.
+    #[serde(default)]
+    pub on_search_path: bool,
+    /// A partitioned table's key as PostgreSQL prints it (`pg_get_partkeydef`), e.g.
+    /// `RANGE (logdate)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_key: Option<String>,
+    /// For a partition: its parent and bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<PartitionOf>,
+    /// A partitioned table's partitions (wherever they are, reflected or not): the
+    /// `DEFAULT` partition last, the others by (schema, name).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<Partition>,
+    /// Triggers, by name (see [`Trigger`] for which ones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<Trigger>,
 }
 
 impl Table {
+    /// A table of `kind` with no columns, keys or other facts yet.
+    pub fn new(schema: impl Into<String>, name: impl Into<String>, kind: TableKind) -> Table {
+        Table {
+            schema: schema.into(),
+            name: name.into(),
+            kind,
+            comment: None,
+            columns: Vec::new(),
+            primary_key: None,
+            foreign_keys: Vec::new(),
+            unique_constraints: Vec::new(),
+            indexes: Vec::new(),
+            checks: Vec::new(),
+            dataset_id: None,
+            description: None,
+            on_search_path: false,
+            partition_key: None,
+            partition_of: None,
+            partitions: Vec::new(),
+            triggers: Vec::new(),
+        }
+    }
+
     /// The column called `name`.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
@@ -191,6 +235,12 @@ pub struct ForeignKey {
     pub on_delete: FkAction,
     /// `ON UPDATE`.
     pub on_update: FkAction,
+    /// The constraint as PostgreSQL prints it (`pg_get_constraintdef(oid, true)`, what psql
+    /// shows: actions, `MATCH FULL`, `DEFERRABLE`, `NOT VALID` included), e.g.
+    /// `FOREIGN KEY (cust) REFERENCES customers(id) ON DELETE CASCADE`. `None` on Query
+    /// Service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
 }
 
 /// A referential action (`confdeltype` / `confupdtype`).

@@ -488,18 +488,10 @@ async fn reflect(run: &mut Run, opts: &InspectOptions) -> Result<Schema, Inspect
         let (columns, printed): (Vec<Column>, Vec<Printed>) = columns.into_iter().unzip();
         printed_columns.push(printed);
         tables.push(Table {
-            schema: t.schema.clone(),
-            name: t.name.clone(),
-            kind,
-            comment: None,
             columns,
-            primary_key: None,
-            foreign_keys: Vec::new(),
-            unique_constraints: Vec::new(),
-            indexes: Vec::new(),
-            checks: Vec::new(),
             dataset_id: t.dataset.dataset_id.clone(),
             description: t.dataset.description.clone(),
+            ..Table::new(t.schema.clone(), t.name.clone(), kind)
         });
     }
 

@@ -1,8 +1,9 @@
 //! The catalog queries, as SQL text with the filters inlined as literals.
 //!
-//! Five queries describe any number of tables: relations, columns, constraints,
-//! indexes, and the closure of the types the columns use (with composite fields,
-//! enum labels and domain checks). Each covers every selected relation at once.
+//! Six queries describe any number of tables: relations, columns, constraints,
+//! indexes, the closure of the types the columns use (with composite fields,
+//! enum labels and domain checks), and triggers and partitioning. Each covers every
+//! selected relation at once.
 //! They read `pg_catalog` the way psql's `\d` family does; for Query Service the
 //! columns that only newer PostgreSQL releases have (`attidentity`, `attgenerated`,
 //! `indnkeyatts`) are left out, as psql leaves them out for a server that reports
@@ -29,6 +30,12 @@ fn description(oid: &str, subid: &str) -> String {
         "(SELECT d.description::text FROM pg_catalog.pg_description d \
            WHERE d.objoid = {oid} AND d.classoid = {CLASS_PG_CLASS} AND d.objsubid = {subid})"
     )
+}
+
+/// Column `column` of catalog row `alias` as `ty`, or `absent` on a server whose catalog
+/// lacks that column (`to_jsonb` of the row has no such key).
+fn newer_column(alias: &str, column: &str, ty: &str, absent: &str) -> String {
+    format!("COALESCE((pg_catalog.to_jsonb({alias}) ->> '{column}')::pg_catalog.{ty}, {absent})")
 }
 
 /// Builds the catalog SQL for one set of options.
@@ -91,7 +98,8 @@ impl CatalogSql {
     }
 
     /// 1. Schemas and their relations (one row per schema without relations), with
-    ///    the table comment and the column count.
+    ///    the table comment, the column count and whether the `search_path` finds the
+    ///    relation by its bare name.
     pub(crate) fn relations(&self) -> String {
         format!(
             "SELECT n.nspname::text AS schema_name, c.oid::int8 AS rel_oid, \
@@ -99,7 +107,8 @@ impl CatalogSql {
                     {comment} AS comment, \
                     (SELECT count(*) FROM pg_catalog.pg_attribute a \
                       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::int4 \
-                      AS column_count \
+                      AS column_count, \
+                    pg_catalog.pg_table_is_visible(c.oid) AS on_search_path \
              FROM pg_catalog.pg_namespace n \
              LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND {class} \
              WHERE {schema} \
@@ -145,7 +154,10 @@ impl CatalogSql {
     }
 
     /// 3. Primary keys, foreign keys, unique and check constraints, one row per key
-    ///    column (`conkey` and `confkey` unnested side by side).
+    ///    column (`conkey` and `confkey` unnested side by side). Foreign keys PostgreSQL
+    ///    copied from a partitioned table (to its partitions, or for each partition of a
+    ///    referenced partitioned table) are left out, as psql leaves them out: they belong
+    ///    to the key they were copied from (`conparentid`).
     pub(crate) fn constraints(&self) -> String {
         format!(
             "SELECT con.conrelid::int8 AS rel_oid, con.conname::text AS name, \
@@ -153,7 +165,7 @@ impl CatalogSql {
                     a.attname::text AS column_name, fn.nspname::text AS ref_schema, \
                     fc.relname::text AS ref_table, fa.attname::text AS ref_column, \
                     con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update, \
-                    CASE WHEN con.contype = 'c' \
+                    CASE WHEN con.contype IN ('c', 'f') \
                          THEN pg_catalog.pg_get_constraintdef(con.oid, true) END::text \
                       AS definition \
              FROM pg_catalog.pg_constraint con \
@@ -163,9 +175,13 @@ impl CatalogSql {
              LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid \
              LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace \
              LEFT JOIN pg_catalog.pg_attribute fa ON fa.attrelid = con.confrelid AND fa.attnum = k.fattnum \
-             {rels} AND con.contype IN ('p', 'f', 'u', 'c') \
+             {rels} AND con.contype IN ('p', 'f', 'u', 'c') {copies} \
              ORDER BY 1, 2, 4",
             rels = self.selected_relations("con.conrelid"),
+            copies = match self.flavor {
+                Flavor::Postgres => "AND (con.contype <> 'f' OR con.conparentid = 0)",
+                Flavor::QueryService => "",
+            },
         )
     }
 
@@ -259,6 +275,61 @@ impl CatalogSql {
             rels = self.selected_relations("a.attrelid"),
         )
     }
+
+    /// 6. Triggers (`t`: what psql's `\d` lists, with the partitioned table an inherited
+    ///    one comes from), partitions of the selected partitioned tables (`p`), the parent
+    ///    of each selected partition (`o`) and partition keys (`k`), as psql 15 reads
+    ///    them. `tgparentid` (PostgreSQL 13) and `inhdetachpending` (14) are read through
+    ///    `to_jsonb(row)`, which gives NULL where the column does not exist, so that the
+    ///    query runs on PostgreSQL 12 (`pg_partition_ancestors`) and later.
+    pub(crate) fn relation_extras(&self) -> String {
+        format!(
+            "SELECT 't'::text AS kind, t.tgrelid::int8 AS rel_oid, t.tgname::text AS name, \
+                    pg_catalog.pg_get_triggerdef(t.oid, true)::text AS definition, \
+                    t.tgenabled::text AS code, t.tgisinternal AS flag, \
+                    pn.nspname::text AS other_schema, pc.relname::text AS other_name \
+               FROM pg_catalog.pg_trigger t \
+               LEFT JOIN LATERAL ( \
+                    SELECT u.tgrelid FROM pg_catalog.pg_trigger u, \
+                           pg_catalog.pg_partition_ancestors(t.tgrelid) \
+                             WITH ORDINALITY AS a(relid, depth) \
+                     WHERE {t_parent} <> 0 AND u.tgname = t.tgname \
+                       AND u.tgrelid = a.relid AND {u_parent} = 0 \
+                     ORDER BY a.depth LIMIT 1) up ON true \
+               LEFT JOIN pg_catalog.pg_class pc ON pc.oid = up.tgrelid \
+               LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace \
+               {trigger_rels} AND (NOT t.tgisinternal OR t.tgenabled = 'D') \
+             UNION ALL \
+             SELECT 'p', i.inhparent::int8, NULL, \
+                    pg_catalog.pg_get_expr(ch.relpartbound, ch.oid)::text, ch.relkind::text, \
+                    {detach_pending}, chn.nspname::text, ch.relname::text \
+               FROM pg_catalog.pg_inherits i \
+               JOIN pg_catalog.pg_class ch ON ch.oid = i.inhrelid \
+               JOIN pg_catalog.pg_namespace chn ON chn.oid = ch.relnamespace \
+               {parent_rels} AND c.relkind = 'p' \
+             UNION ALL \
+             SELECT 'o', i.inhrelid::int8, NULL, \
+                    pg_catalog.pg_get_expr(c.relpartbound, c.oid)::text, NULL, \
+                    {detach_pending}, pn.nspname::text, pc.relname::text \
+               FROM pg_catalog.pg_inherits i \
+               JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent \
+               JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace \
+               {child_rels} AND c.relispartition \
+             UNION ALL \
+             SELECT 'k', pt.partrelid::int8, NULL, \
+                    pg_catalog.pg_get_partkeydef(pt.partrelid)::text, NULL, NULL, NULL, NULL \
+               FROM pg_catalog.pg_partitioned_table pt \
+               {key_rels} \
+             ORDER BY 2, 1, 3",
+            trigger_rels = self.selected_relations("t.tgrelid"),
+            parent_rels = self.selected_relations("i.inhparent"),
+            child_rels = self.selected_relations("i.inhrelid"),
+            key_rels = self.selected_relations("pt.partrelid"),
+            t_parent = newer_column("t", "tgparentid", "oid", "0::pg_catalog.oid"),
+            u_parent = newer_column("u", "tgparentid", "oid", "0::pg_catalog.oid"),
+            detach_pending = newer_column("i", "inhdetachpending", "bool", "false"),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -277,6 +348,7 @@ mod tests {
             sql.constraints(),
             sql.indexes(),
             sql.types(),
+            sql.relation_extras(),
         ] {
             assert!(
                 text.contains("n.nspname IN ('Sales-EU', 'o''brien')"),

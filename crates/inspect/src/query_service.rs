@@ -211,6 +211,7 @@ pub(crate) fn apply_keys(tables: &mut [Table], pks: &[ShownPrimaryKey], fks: &[S
                     ref_columns,
                     on_delete: FkAction::NoAction,
                     on_update: FkAction::NoAction,
+                    definition: None,
                 });
             }
         }
@@ -231,20 +232,7 @@ mod tests {
     }
 
     fn table(schema: &str, name: &str) -> Table {
-        Table {
-            schema: schema.into(),
-            name: name.into(),
-            kind: TableKind::Table,
-            comment: None,
-            columns: vec![],
-            primary_key: None,
-            foreign_keys: vec![],
-            unique_constraints: vec![],
-            indexes: vec![],
-            checks: vec![],
-            dataset_id: None,
-            description: None,
-        }
+        Table::new(schema, name, TableKind::Table)
     }
 
     #[test]

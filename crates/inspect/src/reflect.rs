@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
 
 use crate::error::InspectError;
+use crate::extras::add_extras;
 use crate::model::{
     Check, Column, FkAction, ForeignKey, Identity, Index, IndexColumn, PrimaryKey, Schema, Table,
     TableKind, TableSummary, UniqueConstraint,
@@ -13,13 +14,14 @@ use crate::options::InspectOptions;
 use crate::qs_reflect;
 use crate::queries::CatalogSql;
 use crate::resolve::{TypeCatalog, check_expression};
-use crate::rows::{ColumnRow, ConstraintRow, IndexRow, RelationRow, TypesRow};
+use crate::rows::{ColumnRow, ConstraintRow, ExtraRow, IndexRow, RelationRow, TypesRow};
 
 /// Reflects the selected relations with their columns, keys, indexes, checks and the
 /// user types they use.
 ///
-/// On PostgreSQL the server receives five catalog queries whatever the number of tables
-/// (relations, columns, constraints, indexes, types). No bind parameters are used:
+/// On PostgreSQL the server receives six catalog queries whatever the number of tables
+/// (relations, columns, constraints, indexes, types, triggers and partitioning; the last
+/// needs PostgreSQL 12 or later). No bind parameters are used:
 /// filters are inlined as escaped literals. Only the relations query is fatal. When
 /// another query fails, its part is left out and explained in [`Schema::warnings`].
 /// Inside a PostgreSQL transaction a failed query aborts the transaction, so the queries
@@ -62,12 +64,21 @@ pub async fn inspect<C: ConnectionTrait>(
     let indexes = or_warn(indexes, &mut warnings);
     let types = fetch(conn, "types", sql.types(), TypesRow::decode).await;
     let catalog = TypeCatalog::new(or_warn(types, &mut warnings));
+    let extras = fetch(
+        conn,
+        "triggers and partitions",
+        sql.relation_extras(),
+        ExtraRow::decode,
+    )
+    .await;
+    let extras = or_warn(extras, &mut warnings);
 
     let mut schemas: Vec<String> = relations.iter().map(|r| r.schema.clone()).collect();
     let mut tables = new_tables(&relations);
     add_columns(&mut tables, columns, &catalog);
     add_constraints(&mut tables, constraints);
     add_indexes(&mut tables, indexes);
+    add_extras(&mut tables, extras);
     let mut tables: Vec<Table> = tables.into_values().collect();
 
     schemas.sort();
@@ -151,18 +162,9 @@ fn new_tables(relations: &[RelationRow]) -> BTreeMap<i64, Table> {
             let rel = r.rel.as_ref()?;
             let kind = TableKind::from_relkind(&rel.relkind)?;
             let table = Table {
-                schema: r.schema.clone(),
-                name: rel.name.clone(),
-                kind,
                 comment: rel.comment.clone(),
-                columns: Vec::new(),
-                primary_key: None,
-                foreign_keys: Vec::new(),
-                unique_constraints: Vec::new(),
-                indexes: Vec::new(),
-                checks: Vec::new(),
-                dataset_id: None,
-                description: None,
+                on_search_path: rel.on_search_path,
+                ..Table::new(r.schema.clone(), rel.name.clone(), kind)
             };
             Some((rel.oid, table))
         })
@@ -246,6 +248,7 @@ fn add_constraints(tables: &mut BTreeMap<i64, Table>, rows: Vec<ConstraintRow>) 
                 ref_columns: rows.iter().filter_map(|r| r.ref_column.clone()).collect(),
                 on_delete: FkAction::from_code(&first.on_delete),
                 on_update: FkAction::from_code(&first.on_update),
+                definition: first.definition.clone(),
             }),
             _ => {}
         }

@@ -24,6 +24,7 @@ pub(crate) struct RelationPart {
     pub relkind: String,
     pub comment: Option<String>,
     pub column_count: i32,
+    pub on_search_path: bool,
 }
 
 impl RelationRow {
@@ -37,6 +38,7 @@ impl RelationRow {
                 relkind: get(row, "relkind")?,
                 comment: get(row, "comment")?,
                 column_count: get(row, "column_count")?,
+                on_search_path: get::<Option<bool>>(row, "on_search_path")?.unwrap_or(false),
             }),
         };
         Ok(RelationRow {
@@ -146,6 +148,40 @@ impl IndexRow {
             is_expression: get(row, "is_expression")?,
             expression: get(row, "expression")?,
             column: get(row, "column_name")?,
+        })
+    }
+}
+
+/// A row of the triggers and partitioning query: a trigger (`t`), a partition of the
+/// relation (`p`), the relation's parent (`o`) or its partition key (`k`).
+#[derive(Debug, Clone)]
+pub(crate) struct ExtraRow {
+    pub kind: String,
+    pub rel_oid: i64,
+    /// The trigger name.
+    pub name: Option<String>,
+    /// The trigger definition, the partition bound or the partition key.
+    pub definition: Option<String>,
+    /// `tgenabled`, or the partition's `relkind`.
+    pub code: Option<String>,
+    /// `tgisinternal`, or `inhdetachpending`.
+    pub flag: Option<bool>,
+    /// The other relation: the trigger's partitioned table, the partition, the parent.
+    pub other_schema: Option<String>,
+    pub other_name: Option<String>,
+}
+
+impl ExtraRow {
+    pub(crate) fn decode(row: &QueryResult) -> Result<ExtraRow, DbErr> {
+        Ok(ExtraRow {
+            kind: get(row, "kind")?,
+            rel_oid: get(row, "rel_oid")?,
+            name: get(row, "name")?,
+            definition: get(row, "definition")?,
+            code: get(row, "code")?,
+            flag: get(row, "flag")?,
+            other_schema: get(row, "other_schema")?,
+            other_name: get(row, "other_name")?,
         })
     }
 }

@@ -3,6 +3,8 @@
 //! - `fixture`: `tests/fixtures/schema.sql` reflected and checked fact by fact;
 //! - `views`: the stable JSON snapshot and the psql-like text views;
 //! - `filters`: schema/table filters, degraded parts;
+//! - `psql_compare`: `describe_text` footers against psql 15's `\d`, line for line
+//!   (partitions, foreign-key actions, triggers);
 //! - `query_service`: the Query Service flavor against the local Query Service (documented
 //!   access only), compared with the PostgreSQL flavor on the migrated sample dataset;
 //! - `round_trips`: the number of statements the server receives (10 vs 300 tables),
@@ -12,6 +14,8 @@
 mod filters;
 #[path = "inspect/fixture.rs"]
 mod fixture;
+#[path = "inspect/psql_compare.rs"]
+mod psql_compare;
 #[path = "inspect/query_service.rs"]
 mod query_service;
 #[path = "inspect/round_trips.rs"]

@@ -148,10 +148,12 @@ fn first_column_key_warning(table: &Table, column: &str) -> String {
 /// Builds the plan.
 pub fn plan(schema: &Schema, opts: &GenerateOptions) -> Result<Plan, CodegenError> {
     let mut warnings = Vec::new();
+    // Partitions are storage of their partitioned table, read and written through it:
+    // the parent gets the entity, a partition none (a new partition changes nothing).
     let selected: Vec<&Table> = schema
         .tables
         .iter()
-        .filter(|t| opts.selects(&t.schema, &t.name))
+        .filter(|t| t.partition_of.is_none() && opts.selects(&t.schema, &t.name))
         .collect();
     for flag in &opts.primary_keys {
         let found = selected

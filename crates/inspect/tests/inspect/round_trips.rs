@@ -114,8 +114,8 @@ async fn statement_count_is_the_same_for_10_and_300_tables() {
     }
     assert_eq!(counts[0].1, counts[1].1, "10 vs 300 tables: {counts:?}");
     assert_eq!(
-        counts[0].1, 5,
-        "relations, columns, constraints, indexes, types"
+        counts[0].1, 6,
+        "relations, columns, constraints, indexes, types, triggers and partitions"
     );
 }
 

@@ -23,8 +23,9 @@ async fn text_views_of_the_fixture() {
         "    \"orders_pkey\" PRIMARY KEY, btree (order_id)",
         "    \"orders_placed_idx\" btree (placed_at DESC) INCLUDE (total)",
         "    \"orders_total_check\" CHECK (total >= 0::numeric)",
-        "    \"orders_customer_fkey\" FOREIGN KEY (region, customer_no) REFERENCES public.customers(region, customer_no) ON UPDATE SET NULL ON DELETE CASCADE",
-        "    TABLE \"Sales-EU\".\"order-lines\" CONSTRAINT \"order-lines_order_id_fkey\" FOREIGN KEY (order_id) REFERENCES public.orders(order_id)",
+        "    \"orders_customer_fkey\" FOREIGN KEY (region, customer_no) REFERENCES customers(region, customer_no) ON UPDATE SET NULL ON DELETE CASCADE",
+        // psql quotes the referencing table's regclass text as a whole, quotes included.
+        "    TABLE \"\"Sales-EU\".\"order-lines\"\" CONSTRAINT \"order-lines_order_id_fkey\" FOREIGN KEY (order_id) REFERENCES orders(order_id) ON DELETE CASCADE",
     ] {
         assert!(
             orders.lines().any(|l| l == line),
