@@ -1,25 +1,27 @@
 //! Server-side cursors: one query, one snapshot, every row whatever the entity's key.
 //!
-//! `stream` (and `find` on Query Service, which must stay under the 50,000-row client cap)
-//! read through `DECLARE name CURSOR FOR <select>` and `FETCH n FROM name` inside a
-//! transaction (a savepoint when the caller is already in one). Unlike keyset pages, a cursor
-//! needs no unique key, scans once (Query Service datasets have no indexes: every keyset page
-//! is a scan) and sees one snapshot. Both PostgreSQL and Query Service document these
-//! statements.
+//! `stream` (except on a PostgreSQL pool without a call timeout, where it is one streaming
+//! query: [`crate::row_stream`]) and `find` on Query Service (which must stay under the
+//! 50,000-row client cap) read through `DECLARE name CURSOR FOR <select>` and
+//! `FETCH n FROM name` inside a transaction (a savepoint when the caller is already in one).
+//! Unlike keyset pages, a cursor needs no unique key, scans once (Query Service datasets have
+//! no indexes: every keyset page is a scan) and sees one snapshot. Both PostgreSQL and Query
+//! Service document these statements.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Statement,
-    TransactionSession, TransactionTrait,
+    ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryTrait,
+    Statement, TransactionSession, TransactionTrait,
 };
 
 use crate::error::RepoError;
 use crate::nested::has_nested;
 use crate::repo::Repo;
+use crate::row_stream::{Source, source_of};
 
 /// Cursor names unique within the process (a cursor lives in its own transaction, so this
 /// only matters for readability of server logs).
@@ -37,14 +39,24 @@ struct State<T, M> {
 }
 
 impl<E: EntityTrait> Repo<E> {
-    /// Streams every row matching `filter` in primary-key order, `page_size` rows per round
-    /// trip (capped under Query Service's 50,000-row limit), in constant memory.
+    /// Streams every row matching `filter` in primary-key order, in constant memory, every
+    /// row exactly once even when the entity's key is not unique (views, tables keyed by
+    /// their first column), the rows one consistent snapshot.
     ///
-    /// Reads through a server-side cursor (`DECLARE` / `FETCH`) in a transaction of its own
-    /// (a savepoint when `db` is a transaction), so every row comes back exactly once even when
-    /// the entity's key is not unique (views, tables keyed by their first column), and the
-    /// rows are one consistent snapshot. Dropping the stream early rolls the cursor's
-    /// transaction back.
+    /// On a PostgreSQL pool (`DatabaseConnection`, `QsConnection::executor()`) whose profile
+    /// has no call timeout, one streaming query: rows are decoded as they arrive and the
+    /// server waits while the caller has not taken them (socket backpressure), so memory
+    /// stays bounded; `page_size` is not used. `C: 'static` is what lets `stream` recognise
+    /// the pool (every connection qsorm hands out is `'static`).
+    ///
+    /// Otherwise a server-side cursor (`DECLARE` / `FETCH`, `page_size` rows per round trip,
+    /// capped under Query Service's 50,000-row limit) in a transaction of its own (a
+    /// savepoint when `db` is a transaction): inside a caller's transaction, because the
+    /// caller may use the transaction between two rows; with a call timeout (the connection
+    /// has a `statement_timeout`), because one query would have to end within the statement
+    /// timeout however slowly the caller takes the rows, while each `FETCH` is a statement of
+    /// its own. Dropping the stream early rolls the cursor's transaction back (on a pool, the
+    /// pooled connection discards the rest of the result before its next use).
     pub fn stream<'a, C>(
         &'a self,
         db: &'a C,
@@ -52,7 +64,42 @@ impl<E: EntityTrait> Repo<E> {
         page_size: u64,
     ) -> impl Stream<Item = Result<E::Model, RepoError>> + 'a
     where
+        C: ConnectionTrait + TransactionTrait + 'static,
+    {
+        let one_query =
+            !self.profile.flavor.is_query_service() && self.profile.call_timeout.is_none();
+        // The cursor's pages are decoded while they arrive when its transaction is one of
+        // sea-orm's (on a pool, or a savepoint of the caller's transaction).
+        match source_of(db) {
+            Some(Source::Pool(conn)) if one_query => self.stream_query(conn, filter).left_stream(),
+            Some(Source::Pool(conn)) => self
+                .stream_cursor(conn, filter, page_size, Streamed)
+                .left_stream()
+                .right_stream(),
+            Some(Source::Transaction(tx)) => self
+                .stream_cursor(tx, filter, page_size, Streamed)
+                .left_stream()
+                .right_stream()
+                .right_stream(),
+            None => self
+                .stream_cursor(db, filter, page_size, Whole)
+                .right_stream()
+                .right_stream()
+                .right_stream(),
+        }
+    }
+
+    /// [`Repo::stream`] through a server-side cursor, its pages read by `pages`.
+    fn stream_cursor<'a, C, P>(
+        &'a self,
+        db: &'a C,
+        filter: Condition,
+        page_size: u64,
+        pages: P,
+    ) -> impl Stream<Item = Result<E::Model, RepoError>> + 'a
+    where
         C: ConnectionTrait + TransactionTrait,
+        P: PageReader<C::Transaction> + Copy + 'a,
     {
         let size = page_size.clamp(1, self.profile.page_cap());
         let state = State {
@@ -69,18 +116,20 @@ impl<E: EntityTrait> Repo<E> {
                     Phase::Start(filter) => self.open_cursor(db, filter).await.map(|(tx, name)| {
                         st.phase = Phase::Open { tx, name };
                     }),
-                    Phase::Open { tx, name } => match self.fetch_cursor(&tx, &name, size).await {
-                        Ok(rows) if (rows.len() as u64) < size => {
-                            st.buffer.extend(rows);
-                            self.profile.bounded(tx.commit()).await
+                    Phase::Open { tx, name } => {
+                        match pages.read(self, &tx, fetch(&name, size)).await {
+                            Ok(rows) if (rows.len() as u64) < size => {
+                                st.buffer.extend(rows);
+                                self.profile.bounded(tx.commit()).await
+                            }
+                            Ok(rows) => {
+                                st.buffer.extend(rows);
+                                st.phase = Phase::Open { tx, name };
+                                Ok(())
+                            }
+                            Err(e) => Err(e),
                         }
-                        Ok(rows) => {
-                            st.buffer.extend(rows);
-                            st.phase = Phase::Open { tx, name };
-                            Ok(())
-                        }
-                        Err(e) => Err(e),
-                    },
+                    }
                 };
                 if let Err(e) = step {
                     st.buffer.clear();
@@ -100,7 +149,7 @@ impl<E: EntityTrait> Repo<E> {
         C: ConnectionTrait + TransactionTrait,
     {
         use futures_util::TryStreamExt;
-        self.stream(db, filter, self.profile.page_cap())
+        self.stream_cursor(db, filter, self.profile.page_cap(), Whole)
             .try_collect()
             .await
     }
@@ -132,16 +181,55 @@ impl<E: EntityTrait> Repo<E> {
         self.profile.exec(&tx, stmt).await?;
         Ok((tx, name))
     }
+}
 
-    async fn fetch_cursor<T: ConnectionTrait>(
-        &self,
-        tx: &T,
-        name: &str,
-        size: u64,
+/// `FETCH size FROM name`.
+fn fetch(name: &str, size: u64) -> Statement {
+    Statement::from_string(DbBackend::Postgres, format!("FETCH {size} FROM {name}"))
+}
+
+/// How the pages of a cursor opened in a transaction of type `T` are read.
+pub(crate) trait PageReader<T> {
+    /// The models of one `FETCH`.
+    fn read<'a, E: EntityTrait>(
+        &'a self,
+        repo: &'a Repo<E>,
+        tx: &'a T,
+        fetch: Statement,
+    ) -> impl Future<Output = Result<Vec<E::Model>, RepoError>> + 'a;
+}
+
+/// Any connection: the whole page, then decoded.
+#[derive(Clone, Copy)]
+struct Whole;
+
+impl<T: ConnectionTrait> PageReader<T> for Whole {
+    async fn read<'a, E: EntityTrait>(
+        &'a self,
+        repo: &'a Repo<E>,
+        tx: &'a T,
+        fetch: Statement,
     ) -> Result<Vec<E::Model>, RepoError> {
-        let fetch =
-            Statement::from_string(DbBackend::Postgres, format!("FETCH {size} FROM {name}"));
-        let rows = self.profile.rows(tx, fetch).await?;
-        self.decode_all(rows)
+        let rows = repo.profile.rows(tx, fetch).await?;
+        repo.decode_all(rows)
+    }
+}
+
+/// A sea-orm transaction: each row decoded as it arrives ([`crate::row_stream`]).
+#[derive(Clone, Copy)]
+struct Streamed;
+
+impl PageReader<DatabaseTransaction> for Streamed {
+    async fn read<'a, E: EntityTrait>(
+        &'a self,
+        repo: &'a Repo<E>,
+        tx: &'a DatabaseTransaction,
+        fetch: Statement,
+    ) -> Result<Vec<E::Model>, RepoError> {
+        let rows = repo
+            .profile
+            .open_rows(Source::Transaction(tx), fetch)
+            .await?;
+        repo.decode_rows(rows).await
     }
 }

@@ -40,7 +40,8 @@ mod oid {
 /// Every row of one result has the same columns, so the columns worth a look (those of the
 /// types above) are picked once, from the first row, and each row only reads those values.
 pub(crate) struct DecodeChecks {
-    columns: Vec<usize>,
+    /// The index and type oid of each column to check.
+    columns: Vec<(usize, u32)>,
 }
 
 impl DecodeChecks {
@@ -56,12 +57,10 @@ impl DecodeChecks {
             .columns()
             .iter()
             .enumerate()
-            .filter(|(_, c)| {
-                c.type_info()
-                    .oid()
-                    .is_some_and(|o| oid::CHECKED.contains(&o.0))
+            .filter_map(|(i, c)| {
+                let type_oid = c.type_info().oid()?.0;
+                oid::CHECKED.contains(&type_oid).then_some((i, type_oid))
             })
-            .map(|(i, _)| i)
             .collect();
         DecodeChecks { columns }
     }
@@ -69,23 +68,24 @@ impl DecodeChecks {
     /// The first value of `row` that cannot be decoded faithfully, described.
     pub(crate) fn check(&self, row: &sea_orm::QueryResult) -> Result<(), String> {
         use sqlx::{Column, Row, TypeInfo, ValueRef};
+        if self.columns.is_empty() {
+            return Ok(());
+        }
         let Some(pg) = row.try_as_pg_row() else {
             return Ok(());
         };
-        for &i in &self.columns {
+        for &(i, type_oid) in &self.columns {
             let Ok(value) = pg.try_get_raw(i) else {
                 continue;
             };
             if value.is_null() {
                 continue;
             }
-            let type_info = value.type_info();
-            let Some(type_oid) = type_info.oid() else {
-                continue;
-            };
-            if let Some(problem) = value_problem(type_oid.0, &value) {
-                let name = pg.columns().get(i).map_or("?", |c| c.name());
-                return Err(format!("column `{name}` ({}): {problem}", type_info.name()));
+            if let Some(problem) = value_problem(type_oid, &value) {
+                let column = pg.columns().get(i);
+                let name = column.map_or("?", |c| c.name());
+                let type_name = column.map_or("?", |c| c.type_info().name());
+                return Err(format!("column `{name}` ({type_name}): {problem}"));
             }
         }
         Ok(())
@@ -129,6 +129,26 @@ fn beyond_chrono(kind: &str, about_year: i64) -> String {
     )
 }
 
+/// The binary timestamps (microseconds from PostgreSQL's epoch) and dates (days from it)
+/// that chrono represents: sqlx adds them to the epoch with a panicking `+` exactly when
+/// they lie outside these ranges. Computed once; every row's check is two comparisons.
+struct ChronoRange {
+    micros: std::ops::RangeInclusive<i64>,
+    days: std::ops::RangeInclusive<i64>,
+}
+
+static CHRONO_RANGE: std::sync::LazyLock<ChronoRange> = std::sync::LazyLock::new(|| {
+    let epoch = postgres_epoch().and_time(chrono::NaiveTime::MIN);
+    // The microseconds between the epoch and chrono's ends both fit in an i64 (about
+    // 8.3e18): the `unwrap_or` fall-backs are never taken.
+    let micros_to = |end: chrono::NaiveDateTime| (end - epoch).num_microseconds().unwrap_or(0);
+    let days_to = |end: chrono::NaiveDate| (end - postgres_epoch()).num_days();
+    ChronoRange {
+        micros: micros_to(chrono::NaiveDateTime::MIN)..=micros_to(chrono::NaiveDateTime::MAX),
+        days: days_to(chrono::NaiveDate::MIN)..=days_to(chrono::NaiveDate::MAX),
+    }
+});
+
 /// What is wrong with one binary value of type `type_oid` (a scalar), if anything.
 fn binary_problem(type_oid: u32, bytes: &[u8]) -> Option<String> {
     match type_oid {
@@ -137,10 +157,7 @@ fn binary_problem(type_oid: u32, bytes: &[u8]) -> Option<String> {
             match micros {
                 i64::MAX => Some("`infinity` has no chrono value".to_owned()),
                 i64::MIN => Some("`-infinity` has no chrono value".to_owned()),
-                _ => postgres_epoch()
-                    .and_time(chrono::NaiveTime::MIN)
-                    .checked_add_signed(chrono::TimeDelta::microseconds(micros))
-                    .is_none()
+                _ => (!CHRONO_RANGE.micros.contains(&micros))
                     .then(|| beyond_chrono("timestamp", 2000 + micros / MICROS_PER_YEAR)),
             }
         }
@@ -149,9 +166,7 @@ fn binary_problem(type_oid: u32, bytes: &[u8]) -> Option<String> {
             match days {
                 i32::MAX => Some("`infinity` has no chrono value".to_owned()),
                 i32::MIN => Some("`-infinity` has no chrono value".to_owned()),
-                _ => chrono::TimeDelta::try_days(i64::from(days))
-                    .and_then(|d| postgres_epoch().checked_add_signed(d))
-                    .is_none()
+                _ => (!CHRONO_RANGE.days.contains(&i64::from(days)))
                     .then(|| beyond_chrono("date", 2000 + i64::from(days) * 400 / 146_097)),
             }
         }
@@ -335,5 +350,34 @@ mod tests {
         assert_eq!(binary_problem(oid::TIMESTAMP, &0i64.to_be_bytes()), None);
         assert!(binary_problem(oid::DATE, &i32::MIN.to_be_bytes()).is_some());
         assert_eq!(binary_problem(oid::DATE, &(-1000i32).to_be_bytes()), None);
+    }
+
+    /// The range check agrees with chrono's checked addition (what sqlx's panicking `+`
+    /// does) at and around both ends of chrono's range.
+    #[test]
+    fn the_range_check_is_chronos_checked_addition() {
+        let epoch = postgres_epoch().and_time(chrono::NaiveTime::MIN);
+        let range = &*CHRONO_RANGE;
+        for end in [*range.micros.start(), *range.micros.end(), 0] {
+            for micros in end.saturating_sub(2)..=end.saturating_add(2) {
+                let chrono_fails = epoch
+                    .checked_add_signed(chrono::TimeDelta::microseconds(micros))
+                    .is_none();
+                let checked = binary_problem(oid::TIMESTAMP, &micros.to_be_bytes()).is_some();
+                assert_eq!(checked, chrono_fails, "timestamp {micros}");
+            }
+        }
+        for end in [*range.days.start(), *range.days.end(), 0] {
+            for days in end - 2..=end + 2 {
+                let chrono_fails = chrono::TimeDelta::try_days(days)
+                    .and_then(|d| postgres_epoch().checked_add_signed(d))
+                    .is_none();
+                let Ok(wire) = i32::try_from(days) else {
+                    continue;
+                };
+                let checked = binary_problem(oid::DATE, &wire.to_be_bytes()).is_some();
+                assert_eq!(checked, chrono_fails, "date {days}");
+            }
+        }
     }
 }

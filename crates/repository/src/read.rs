@@ -41,7 +41,7 @@ pub struct KeysetPage<M> {
 }
 
 impl<E: EntityTrait> Repo<E> {
-    async fn fetch<C: ConnectionTrait>(
+    pub(crate) async fn fetch<C: ConnectionTrait>(
         &self,
         db: &C,
         sel: Select<E>,
@@ -99,14 +99,20 @@ impl<E: EntityTrait> Repo<E> {
     /// Every row matching `filter`, in primary-key order. On PostgreSQL one query; on Query
     /// Service a server-side cursor read in pages under the 50,000-row client cap (see
     /// [`Repo::stream`]), so every row comes back whatever the entity's key.
+    ///
+    /// On a PostgreSQL pool or a transaction on one (`DatabaseConnection`,
+    /// `DatabaseTransaction`, `QsConnection::executor()` and its transactions) each row is
+    /// decoded as it arrives, while the server sends the next ones; `C: 'static` is what lets
+    /// `find` recognise those connection types (every connection qsorm hands out is
+    /// `'static`). Other connections read the whole result, then decode it.
     pub async fn find<C>(&self, db: &C, filter: Condition) -> Result<Vec<E::Model>, RepoError>
     where
-        C: ConnectionTrait + TransactionTrait,
+        C: ConnectionTrait + TransactionTrait + 'static,
     {
         if self.profile.flavor.is_query_service() {
             return self.find_through_cursor(db, filter).await;
         }
-        self.fetch(db, self.ordered(self.select().filter(filter)))
+        self.fetch_streamed(db, self.ordered(self.select().filter(filter)))
             .await
     }
 

@@ -103,7 +103,7 @@ impl<E: EntityTrait> Repo<E> {
         Ok(models)
     }
 
-    fn decode_checked(
+    pub(crate) fn decode_checked(
         &self,
         checks: &DecodeChecks,
         row: &QueryResult,

@@ -81,7 +81,7 @@ fn all_visits() -> Vec<i32> {
 
 async fn check_stream_and_find<C>(repo: &Repo<visits_by_page::Entity>, db: &C)
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: ConnectionTrait + TransactionTrait + 'static,
 {
     for page_size in [1_u64, 7, 100, 997, 5_000] {
         let rows: Vec<_> = repo

@@ -6,22 +6,24 @@
 //! ```
 //!
 //! `QSORM_READ_ROWS` (default 100,000) sizes the `find` comparison, `QSORM_STREAM_ROWS`
-//! (default 1,000,000) the `stream` one. Each figure is the best of a few runs.
+//! (default 1,000,000) the `stream` one, `QSORM_READ_RUNS` (default 5) the repetitions.
+//! Contenders alternate (run r of each in turn, then run r + 1), so a slow spell of a shared
+//! machine hits them alike; each figure is the median, each ratio is against the first
+//! contender of the table.
 
 mod support;
 
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
 use qsorm_connect::QsConnection;
 use qsorm_connect::cli::sandbox_connection;
 use qsorm_repository::{Profile, Repo};
-use sea_orm::{Condition, ConnectionTrait, EntityTrait, QueryOrder};
+use sea_orm::{Condition, ConnectionTrait, EntityTrait, QueryOrder, TransactionTrait};
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, Row};
 use support::event_table::{PAGE_EVENTS_SQL, page_events, seed_page_events_sql};
-
-const RUNS: usize = 5;
 
 fn rows_from_env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -73,25 +75,55 @@ impl FromRow<'_, PgRow> for RawEvent {
 const RAW_SELECT: &str = "SELECT id, occurred_at, event_type, page_url, value, referrer, payload \
                           FROM page_events ORDER BY id";
 
-/// Best time of `RUNS` runs of `run`, which returns the row count.
-async fn best<F, Fut>(what: &str, expected: u64, mut run: F) -> Duration
+/// A contender's run: the row count it read.
+type Run<'a> = Box<dyn Fn() -> Pin<Box<dyn Future<Output = usize> + 'a>> + 'a>;
+
+fn run<'a, F, Fut>(f: F) -> Run<'a>
 where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = usize>,
+    F: Fn() -> Fut + 'a,
+    Fut: Future<Output = usize> + 'a,
 {
-    let mut best = Duration::MAX;
-    for _ in 0..RUNS {
-        let start = Instant::now();
-        let n = run().await;
-        best = best.min(start.elapsed());
-        assert_eq!(n as u64, expected, "{what}");
+    Box::new(move || Box::pin(f()))
+}
+
+/// Runs the contenders alternately, `runs` times each; prints the median time, rows/s, peak
+/// RSS and the speed next to the first contender.
+async fn alternate(expected: u64, runs: usize, contenders: Vec<(&str, Run<'_>)>) {
+    let mut times = vec![Vec::new(); contenders.len()];
+    let mut peaks = vec![0f64; contenders.len()];
+    for _ in 0..runs {
+        for (i, (what, run)) in contenders.iter().enumerate() {
+            reset_peak_rss();
+            let start = Instant::now();
+            let n = run().await;
+            times[i].push(start.elapsed());
+            peaks[i] = peaks[i].max(peak_rss_mib());
+            assert_eq!(n as u64, expected, "{what}");
+        }
     }
-    println!(
-        "{what:<48} {:>8.1} ms  {:>10.0} rows/s",
-        best.as_secs_f64() * 1e3,
-        expected as f64 / best.as_secs_f64()
-    );
-    best
+    let medians: Vec<Duration> = times
+        .iter_mut()
+        .map(|t| {
+            t.sort();
+            t[t.len() / 2]
+        })
+        .collect();
+    println!("{expected} rows, median of {runs}, alternating");
+    for (i, (what, _)) in contenders.iter().enumerate() {
+        let m = medians[i].as_secs_f64();
+        println!(
+            "{what:<52} {:>8.1} ms {:>10.0} rows/s  peak RSS {:>5.0} MiB  {:.2}x {}",
+            m * 1e3,
+            expected as f64 / m,
+            peaks[i],
+            medians[0].as_secs_f64() / m,
+            contenders[0].0,
+        );
+    }
+}
+
+fn runs() -> usize {
+    usize::try_from(rows_from_env("QSORM_READ_RUNS", 5)).unwrap_or(5)
 }
 
 #[tokio::test]
@@ -102,51 +134,50 @@ async fn find_next_to_raw_sqlx_and_sea_orm() {
     let db = conn.db();
     let pool = db.get_postgres_connection_pool();
     let repo = Repo::<page_events::Entity>::new(Profile::for_connection(&conn));
-    println!("{rows} rows of page_events, best of {RUNS}");
-    let raw = best(
-        "raw sqlx query_as (by index), ORDER BY id",
-        rows,
-        || async {
-            sqlx::query_as::<_, RawEvent>(RAW_SELECT)
-                .fetch_all(pool)
-                .await
-                .expect("raw")
-                .len()
-        },
-    )
-    .await;
-    let sea = best("sea-orm Entity::find().all()", rows, || async {
-        page_events::Entity::find()
-            .all(db)
-            .await
-            .expect("sea-orm")
-            .len()
-    })
-    .await;
-    let sea_ordered = best(
-        "sea-orm Entity::find().order_by_asc(id).all()",
-        rows,
-        || async {
-            page_events::Entity::find()
-                .order_by_asc(page_events::Column::Id)
-                .all(db)
-                .await
-                .expect("sea-orm")
-                .len()
-        },
-    )
-    .await;
-    let find = best("qsorm find", rows, || async {
-        repo.find(db, Condition::all()).await.expect("find").len()
-    })
-    .await;
-    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
-    println!(
-        "find speed: {:.2}x raw, {:.2}x sea-orm find().all(), {:.2}x sea-orm ordered",
-        ratio(raw, find),
-        ratio(sea, find),
-        ratio(sea_ordered, find)
-    );
+    let repo = &repo;
+    let ex = conn.executor();
+    let ex = &ex;
+    let contenders = vec![
+        (
+            "raw sqlx query_as (by index), fetch_all, ORDER BY id",
+            run(|| async {
+                sqlx::query_as::<_, RawEvent>(RAW_SELECT)
+                    .fetch_all(pool)
+                    .await
+                    .expect("raw")
+                    .len()
+            }),
+        ),
+        (
+            "sea-orm Entity::find().order_by_asc(id).all()",
+            run(|| async {
+                page_events::Entity::find()
+                    .order_by_asc(page_events::Column::Id)
+                    .all(db)
+                    .await
+                    .expect("sea-orm")
+                    .len()
+            }),
+        ),
+        (
+            "qsorm find (pool)",
+            run(|| async { repo.find(db, Condition::all()).await.expect("find").len() }),
+        ),
+        (
+            "qsorm find (executor)",
+            run(|| async { repo.find(ex, Condition::all()).await.expect("find").len() }),
+        ),
+        (
+            "qsorm find (in a transaction)",
+            run(|| async {
+                let tx = db.begin().await.expect("begin");
+                let n = repo.find(&tx, Condition::all()).await.expect("find").len();
+                tx.commit().await.expect("commit");
+                n
+            }),
+        ),
+    ];
+    alternate(rows, runs(), contenders).await;
 }
 
 /// Peak resident memory of this process since the last [`reset_peak_rss`], in MiB.
@@ -172,41 +203,128 @@ async fn stream_next_to_find() {
     let find_rows = rows_from_env("QSORM_READ_ROWS", 100_000).min(rows);
     let conn = seeded(rows).await;
     let db = conn.db();
+    let pool = db.get_postgres_connection_pool();
     let repo = Repo::<page_events::Entity>::new(Profile::for_connection(&conn));
-    println!("{rows} rows of page_events, best of {RUNS}");
-    for page in [1_000u64, 10_000] {
-        reset_peak_rss();
-        let before = peak_rss_mib();
-        let t = best(
-            &format!("qsorm stream, {page} rows per FETCH"),
-            rows,
-            || async {
-                repo.stream(db, Condition::all(), page)
+    let repo = &repo;
+    let count = |n: usize, _| async move { Ok(n + 1) };
+    let contenders = vec![
+        (
+            "raw sqlx fetch (row stream, decoded by index)",
+            run(|| async {
+                sqlx::query_as::<_, RawEvent>(RAW_SELECT)
+                    .fetch(pool)
                     .try_fold(0usize, |n, _| async move { Ok(n + 1) })
                     .await
+                    .expect("raw")
+            }),
+        ),
+        (
+            "qsorm stream (pool: one query)",
+            run(move || async move {
+                repo.stream(db, Condition::all(), 10_000)
+                    .try_fold(0usize, count)
+                    .await
                     .expect("stream")
-            },
-        )
-        .await;
-        println!(
-            "  peak RSS {:.0} MiB (from {before:.0} MiB), {:.0} rows/s",
-            peak_rss_mib(),
-            rows as f64 / t.as_secs_f64()
-        );
-    }
+            }),
+        ),
+        (
+            "qsorm stream (transaction: cursor, 10,000 per FETCH)",
+            run(move || async move {
+                let tx = db.begin().await.expect("begin");
+                let n = repo
+                    .stream(&tx, Condition::all(), 10_000)
+                    .try_fold(0usize, count)
+                    .await
+                    .expect("stream");
+                tx.commit().await.expect("commit");
+                n
+            }),
+        ),
+    ];
+    alternate(rows, runs(), contenders).await;
     let filter = Condition::all().add(sea_orm::ColumnTrait::lte(
         &page_events::Column::Id,
         format!("e{find_rows:07}"),
     ));
-    let t = best(
-        &format!("qsorm find, first {find_rows} rows"),
-        find_rows,
-        || {
-            let filter = filter.clone();
-            let repo = &repo;
-            async move { repo.find(db, filter).await.expect("find").len() }
-        },
-    )
-    .await;
-    println!("  find {:.0} rows/s", find_rows as f64 / t.as_secs_f64());
+    let filter = &filter;
+    let finds = vec![
+        (
+            "qsorm find, first rows (for stream's ratio to find)",
+            run(move || async move { repo.find(db, filter.clone()).await.expect("find").len() }),
+        ),
+        (
+            "qsorm stream, same rows",
+            run(move || async move {
+                repo.stream(db, filter.clone(), 10_000)
+                    .try_fold(0usize, count)
+                    .await
+                    .expect("stream")
+            }),
+        ),
+    ];
+    alternate(find_rows, runs(), finds).await;
+}
+
+/// One contender, once, for an instruction count of the client's work under callgrind
+/// (robust to the machine's load): `QSORM_READ_CONTENDER` = `none` (connect and seed only,
+/// the fixed cost to subtract), `raw`, `sea-orm`, `find`, `find-tx`, `raw-stream`, `stream`,
+/// `stream-tx`; `QSORM_READ_ROWS` rows.
+///
+/// ```sh
+/// QSORM_READ_ROWS=20000 QSORM_READ_CONTENDER=find valgrind --tool=callgrind \
+///   target/release/deps/read_speed-* --ignored --exact one_contender_for_callgrind
+/// ```
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "a measurement: run under callgrind"]
+async fn one_contender_for_callgrind() {
+    let rows = rows_from_env("QSORM_READ_ROWS", 20_000);
+    let contender = std::env::var("QSORM_READ_CONTENDER").unwrap_or_else(|_| "find".into());
+    let conn = seeded(rows).await;
+    let db = conn.db();
+    let pool = db.get_postgres_connection_pool();
+    let repo = Repo::<page_events::Entity>::new(Profile::for_connection(&conn));
+    let all = Condition::all;
+    let n = match contender.as_str() {
+        "none" => usize::try_from(rows).unwrap_or(usize::MAX),
+        "raw" => sqlx::query_as::<_, RawEvent>(RAW_SELECT)
+            .fetch_all(pool)
+            .await
+            .expect("raw")
+            .len(),
+        "sea-orm" => page_events::Entity::find()
+            .order_by_asc(page_events::Column::Id)
+            .all(db)
+            .await
+            .expect("sea-orm")
+            .len(),
+        "find" => repo.find(db, all()).await.expect("find").len(),
+        "find-tx" => {
+            let tx = db.begin().await.expect("begin");
+            let n = repo.find(&tx, all()).await.expect("find").len();
+            tx.commit().await.expect("commit");
+            n
+        }
+        "raw-stream" => sqlx::query_as::<_, RawEvent>(RAW_SELECT)
+            .fetch(pool)
+            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+            .await
+            .expect("raw"),
+        "stream" => repo
+            .stream(db, all(), 10_000)
+            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+            .await
+            .expect("stream"),
+        "stream-tx" => {
+            let tx = db.begin().await.expect("begin");
+            let n = repo
+                .stream(&tx, all(), 10_000)
+                .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+                .await
+                .expect("stream");
+            tx.commit().await.expect("commit");
+            n
+        }
+        other => panic!("unknown contender {other}"),
+    };
+    assert_eq!(n as u64, rows, "{contender}");
 }

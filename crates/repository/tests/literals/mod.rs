@@ -696,7 +696,7 @@ const HOSTILE: &[&str] = &[
 ];
 
 /// Every read of the repository, with each hostile key and filter, returns the right rows.
-async fn hostile_reads<C: ConnectionTrait + TransactionTrait>(
+async fn hostile_reads<C: ConnectionTrait + TransactionTrait + 'static>(
     what: &str,
     repo: &Repo<events::Entity>,
     db: &C,
