@@ -9,7 +9,8 @@ use qsorm::entity::composites::{
     WebEventsWebPageDetails,
 };
 use qsorm::entity::web_events;
-use qsorm::migrations::{Migrator, Op, Runner};
+use qsorm::migrate::{Op, Runner};
+use qsorm::migrations::Migrator;
 use qsorm::repository::{Profile, Repo};
 use rust_decimal::Decimal;
 use sea_orm::{Condition, EntityTrait, IntoActiveModel, QueryOrder};
@@ -131,22 +132,27 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
     let n = u64::try_from(cfg.web_rows).map_err(fail("rows"))?;
     let profile = Profile::for_connection(&ctx.conn).with_composite_types(COMPOSITE_TYPES);
     let repo: Repo<web_events::Entity> = Repo::new(profile);
-    let (rows, models, repo) = (&rows, &models, &repo);
+    let raw: Vec<copy::web_row::WebRow> = rows.iter().map(copy::web_row::WebRow::from).collect();
+    let types = &copy::WebTypes::resolve(&ctx.pg).await?;
+    let (raw, models, repo) = (&raw, &models, &repo);
     let insert = Task {
         workload: "web_events",
         task: &format!("insert {}", cfg.web_rows),
         rows: n,
     };
     let contenders = vec![
-        Contender::baseline("binary COPY, scalar columns only", move || {
-            Box::pin(async move {
-                ctx.exec("TRUNCATE web_events").await?;
-                let t = Instant::now();
-                copy::web_scalars(&ctx.pg, rows).await?;
-                Ok(Sample::since(t))
-            })
-        })
-        .note("key, timestamp, type, jsonb: composites left NULL (no raw composite encoder)"),
+        Contender::baseline(
+            "binary COPY, every column (tokio-postgres BinaryCopyInWriter)",
+            move || {
+                Box::pin(async move {
+                    ctx.exec("TRUNCATE web_events").await?;
+                    let t = Instant::now();
+                    copy::web_all(&ctx.pg, types, raw).await?;
+                    Ok(Sample::since(t))
+                })
+            },
+        )
+        .note("composites and the array of composites by postgres-types' derived ToSql"),
         Contender::new("sea-orm insert_many, 1,000-row chunks", move || {
             Box::pin(async move {
                 ctx.exec("TRUNCATE web_events").await?;

@@ -14,7 +14,7 @@ use crate::error::RepoError;
 use crate::nested::unnest_expr;
 use crate::pg_text::{pg_text, push_array};
 use crate::repo::{Repo, quote_ident};
-use crate::rows::{IndexedRow as Row, group_rows};
+use crate::rows::{Groups, IndexedRow as Row, group_rows};
 
 /// Which uniqueness an upsert resolves conflicts on.
 #[derive(Debug, Clone)]
@@ -155,7 +155,7 @@ impl<E: EntityTrait> Repo<E> {
         rows.first().map(|(i, _)| *i)
     }
 
-    /// Runs grouped chunks in one transaction; all or nothing.
+    /// Runs the models' rows in grouped chunks in one transaction; all or nothing.
     async fn write_batch<C, A>(
         &self,
         db: &C,
@@ -167,7 +167,21 @@ impl<E: EntityTrait> Repo<E> {
         C: ConnectionTrait + TransactionTrait,
         A: ActiveModelTrait<Entity = E>,
     {
-        let groups = group_rows(models)?;
+        self.write_groups(db, group_rows(models)?, conflict, returning)
+            .await
+    }
+
+    /// Runs grouped chunks in one transaction; all or nothing.
+    pub(crate) async fn write_groups<C>(
+        &self,
+        db: &C,
+        groups: Groups<E::Column>,
+        conflict: Option<&ConflictTarget<E::Column>>,
+        returning: bool,
+    ) -> Result<(u64, Vec<QueryResult>), RepoError>
+    where
+        C: ConnectionTrait + TransactionTrait,
+    {
         let tx = self.profile.bounded(db.begin()).await?;
         let mut returned = Vec::new();
         let mut written = 0u64;
@@ -218,7 +232,7 @@ impl<E: EntityTrait> Repo<E> {
     /// (see the crate's README, "Bulk writes"). `C: 'static` lets the repository recognise a
     /// pool (every sea-orm and qsorm connection and transaction type is `'static`).
     /// On Query Service: `INSERT INTO t SELECT inline(array(struct(...), ...))` statements.
-    pub async fn insert_many<C, A>(&self, db: &C, models: Vec<A>) -> Result<u64, RepoError>
+    pub async fn insert_many<C, A>(&self, db: &C, mut models: Vec<A>) -> Result<u64, RepoError>
     where
         C: ConnectionTrait + TransactionTrait + 'static,
         A: ActiveModelTrait<Entity = E>,
@@ -232,13 +246,12 @@ impl<E: EntityTrait> Repo<E> {
         if let Some(pool) = pool_of(db)
             && self.copy_applies()
         {
-            match self.copy_batch(pool, &models, None).await {
-                Ok(n) => return Ok(n),
-                Err(err @ RepoError::Connection(_)) => return Err(err),
-                // Nothing was written: the UNNEST path below runs the batch again and names
-                // the offending row.
-                Err(err) => tracing::debug!(error = %err, "COPY failed; UNNEST path"),
-            }
+            return match self.copy_batch(pool, &mut models, None).await {
+                Ok(n) => Ok(n),
+                // Nothing was written: the UNNEST path runs the batch again and names the
+                // offending row.
+                Err(failed) => self.after_copy(db, &mut models, failed, None).await,
+            };
         }
         Ok(self.write_batch(db, &models, None, false).await?.0)
     }
@@ -268,7 +281,7 @@ impl<E: EntityTrait> Repo<E> {
     pub async fn upsert_many<C, A>(
         &self,
         db: &C,
-        models: Vec<A>,
+        mut models: Vec<A>,
         target: ConflictTarget<E::Column>,
     ) -> Result<u64, RepoError>
     where
@@ -282,11 +295,13 @@ impl<E: EntityTrait> Repo<E> {
         if let Some(pool) = pool_of(db)
             && self.copy_applies()
         {
-            match self.copy_batch(pool, &models, Some(&target)).await {
-                Ok(n) => return Ok(n),
-                Err(err @ RepoError::Connection(_)) => return Err(err),
-                Err(err) => tracing::debug!(error = %err, "COPY failed; UNNEST path"),
-            }
+            return match self.copy_batch(pool, &mut models, Some(&target)).await {
+                Ok(n) => Ok(n),
+                Err(failed) => {
+                    self.after_copy(db, &mut models, failed, Some(&target))
+                        .await
+                }
+            };
         }
         Ok(self.write_batch(db, &models, Some(&target), false).await?.0)
     }

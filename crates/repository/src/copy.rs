@@ -29,11 +29,12 @@ use sqlx::{Acquire, PgPool};
 use crate::bulk::ConflictTarget;
 use crate::copy_composite::Composites;
 use crate::copy_encode::{Encoded, NotRendered, PIECE_ROWS, Piece, spawn_encoder};
+use crate::copy_fallback::CopyFailed;
 use crate::error::RepoError;
 use crate::nested::{ColumnKind, column_kind, unnest_expr};
 use crate::profile::WireMode;
 use crate::repo::{Repo, quote_ident};
-use crate::rows::group_rows;
+use crate::rows::take_rows;
 
 /// The sqlx pool behind `db`, when `db` is a PostgreSQL pool rather than a transaction.
 pub(crate) fn pool_of<C: Any>(db: &C) -> Option<&PgPool> {
@@ -113,8 +114,9 @@ impl<E: EntityTrait> Repo<E> {
 
     /// Writes the batch with `COPY` (one per run of rows setting the same columns), in one
     /// transaction on a connection of `pool`; returns how many rows were written. Values are
-    /// taken from the models a piece at a time and encoded on another thread while the
-    /// connection sends the previous piece. Any error leaves nothing written.
+    /// moved out of the models a piece at a time (never cloned) and encoded on another thread
+    /// while the connection sends the previous piece. Any error leaves nothing written and
+    /// hands back every row, for the `UNNEST` path to run again.
     ///
     /// With a `conflict` target (`upsert_many`), each set of columns is copied into a
     /// temporary staging table (`CREATE TEMP TABLE ... ON COMMIT DROP AS SELECT cols FROM t
@@ -123,8 +125,37 @@ impl<E: EntityTrait> Repo<E> {
     pub(crate) async fn copy_batch<A>(
         &self,
         pool: &PgPool,
-        models: &[A],
+        models: &mut [A],
         conflict: Option<&ConflictTarget<E::Column>>,
+    ) -> Result<u64, CopyFailed<E::Column>>
+    where
+        A: ActiveModelTrait<Entity = E>,
+    {
+        let mut kept = Vec::new();
+        let mut taken = 0;
+        match self
+            .copy_pieces(pool, models, conflict, &mut kept, &mut taken)
+            .await
+        {
+            Ok(n) => {
+                // The values are no longer needed: freeing them is the encoder thread's kind of
+                // work, not the caller's.
+                tokio::task::spawn_blocking(move || drop(kept));
+                Ok(n)
+            }
+            Err(err) => Err(CopyFailed { err, kept, taken }),
+        }
+    }
+
+    /// [`Self::copy_batch`]'s work: the pieces sent so far are pushed to `kept`, and `taken`
+    /// counts the models whose values were moved into them.
+    async fn copy_pieces<A>(
+        &self,
+        pool: &PgPool,
+        models: &mut [A],
+        conflict: Option<&ConflictTarget<E::Column>>,
+        kept: &mut Vec<Arc<Piece<E::Column>>>,
+        taken: &mut usize,
     ) -> Result<u64, RepoError>
     where
         A: ActiveModelTrait<Entity = E>,
@@ -146,9 +177,20 @@ impl<E: EntityTrait> Repo<E> {
         };
         let (pieces, mut encoded) = spawn_encoder::<E::Column>(composites);
         let produce = async move {
-            for chunk in models.chunks(PIECE_ROWS) {
-                for (cols, rows) in group_rows(chunk)?.groups {
-                    if pieces.send(Piece { cols, rows }).await.is_err() {
+            for chunk in models.chunks_mut(PIECE_ROWS) {
+                let groups = take_rows(chunk, *taken)?;
+                // Every row moved out of the models is in `kept` before the next await: when
+                // the COPY fails and this future is dropped, the fallback finds them all.
+                *taken += chunk.len();
+                let first = kept.len();
+                kept.extend(
+                    groups
+                        .groups
+                        .into_iter()
+                        .map(|(cols, rows)| Arc::new(Piece { cols, rows })),
+                );
+                for piece in &kept[first..] {
+                    if pieces.send(Arc::clone(piece)).await.is_err() {
                         // The encoder stopped: the consumer reports why.
                         return Ok(());
                     }
@@ -197,7 +239,7 @@ impl<E: EntityTrait> Repo<E> {
                     .await?;
                 let mut text = Some(text);
                 while let Some(t) = text.take() {
-                    p.bounded(async { copy.send(t.as_bytes()).await.map(|_| ()).map_err(db_err) })
+                    p.bounded(async { copy.send(t).await.map(|_| ()).map_err(db_err) })
                         .await?;
                     match encoded.recv().await {
                         Some(Ok(e)) if same(&e.cols, &cols) => text = Some(e.text),

@@ -9,13 +9,15 @@
 //! (a string for a composite, nested arrays, `null` composite elements) are [`Unsupported`]:
 //! the batch then takes the `UNNEST` path, which lets the server decide.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use sea_orm::Value;
 use sqlx::PgConnection;
 
 use crate::nested::ColumnKind;
-use crate::pg_text::{push_array, push_quoted};
+use crate::pg_text::push_quoted;
 
 /// A value the fast path does not render; the batch goes the `UNNEST` way.
 #[derive(Debug)]
@@ -40,6 +42,8 @@ enum Field {
 pub(crate) struct Composites {
     fields: HashMap<i64, Vec<(String, Field)>>,
     oids: HashMap<String, i64>,
+    /// Buffers for nested literals (quoted into their parent once written), reused.
+    spares: RefCell<Vec<String>>,
 }
 
 const CATALOG: &str = "SELECT c.reltype::int8, a.attname::text, a.atttypid::int8, \
@@ -87,129 +91,146 @@ impl Composites {
         Ok(out)
     }
 
-    /// The text of a composite column's value (`None`: NULL).
-    pub(crate) fn column_text(
+    /// Appends the text of a composite column's value to `out`; `false` (nothing appended)
+    /// for NULL.
+    pub(crate) fn push_column(
         &self,
         kind: &ColumnKind,
         value: &Value,
-    ) -> Result<Option<String>, Unsupported> {
+        out: &mut String,
+    ) -> Result<bool, Unsupported> {
         let Value::Json(json) = value else {
             return Err(Unsupported);
         };
         let Some(json) = json.as_deref() else {
-            return Ok(None);
+            return Ok(false);
         };
         let oid = |ty: &String| self.oids.get(ty).copied().ok_or(Unsupported);
         match kind {
-            ColumnKind::Plain => Err(Unsupported),
-            ColumnKind::Composite(ty) => self.record(oid(ty)?, json).map(Some),
+            ColumnKind::Plain => return Err(Unsupported),
+            ColumnKind::Composite(ty) => self.record(oid(ty)?, json, out)?,
             ColumnKind::CompositeArray(ty) => {
                 let ty = oid(ty)?;
                 let serde_json::Value::Array(items) = json else {
                     return Err(Unsupported);
                 };
-                let texts = items
-                    .iter()
-                    .map(|item| self.record(ty, item).map(Some))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let mut out = String::new();
-                push_array(texts.into_iter(), &mut out);
-                Ok(Some(out))
+                self.array(&Field::Composite(ty), items, out)?;
             }
         }
+        Ok(true)
     }
 
-    fn record(&self, ty: i64, json: &serde_json::Value) -> Result<String, Unsupported> {
+    /// The text of a composite column's value (`None`: NULL).
+    #[cfg(test)]
+    fn column_text(&self, kind: &ColumnKind, value: &Value) -> Result<Option<String>, Unsupported> {
+        let mut out = String::new();
+        Ok(self.push_column(kind, value, &mut out)?.then_some(out))
+    }
+
+    /// An empty buffer for a nested literal.
+    fn spare(&self) -> String {
+        let mut s = self.spares.borrow_mut().pop().unwrap_or_default();
+        s.clear();
+        s
+    }
+
+    /// Keeps a buffer for the next nested literal.
+    fn give_back(&self, s: String) {
+        self.spares.borrow_mut().push(s);
+    }
+
+    /// Appends `(f1,f2,...)`: each non-NULL field quoted.
+    fn record(
+        &self,
+        ty: i64,
+        json: &serde_json::Value,
+        out: &mut String,
+    ) -> Result<(), Unsupported> {
         let (serde_json::Value::Object(map), Some(fields)) = (json, self.fields.get(&ty)) else {
             return Err(Unsupported);
         };
-        let mut out = String::from("(");
+        out.push('(');
+        // Structs serialize their fields in declaration order, which is the catalog's: the
+        // entry in the same place is tried before a lookup by name (which hashes the name).
+        let mut entries = map.iter();
         for (i, (name, field)) in fields.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            match map.get(name) {
+            let value = match entries.next() {
+                Some((key, v)) if key == name => Some(v),
+                _ => map.get(name),
+            };
+            match value {
                 None | Some(serde_json::Value::Null) => {}
-                Some(v) => push_quoted(&self.field_text(field, v)?, &mut out),
+                Some(v) => self.push_item(field, v, out)?,
             }
         }
         out.push(')');
-        Ok(out)
+        Ok(())
     }
 
-    fn field_text(&self, field: &Field, v: &serde_json::Value) -> Result<String, Unsupported> {
+    /// Appends `{e1,e2,...}`: each element quoted, `NULL` for a JSON `null` scalar.
+    fn array(
+        &self,
+        elem: &Field,
+        items: &[serde_json::Value],
+        out: &mut String,
+    ) -> Result<(), Unsupported> {
+        out.push('{');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            match (item, elem) {
+                (serde_json::Value::Null, Field::Scalar { .. }) => out.push_str("NULL"),
+                (item, elem) => self.push_item(elem, item, out)?,
+            }
+        }
+        out.push('}');
+        Ok(())
+    }
+
+    /// Appends one field or element of a record or array literal, double-quoted.
+    fn push_item(
+        &self,
+        field: &Field,
+        v: &serde_json::Value,
+        out: &mut String,
+    ) -> Result<(), Unsupported> {
         use serde_json::Value as J;
         match (field, v) {
-            (Field::Scalar { json: true }, v) => Ok(v.to_string()),
-            (Field::Scalar { json: false }, J::String(s)) => Ok(s.clone()),
-            (Field::Scalar { json: false }, J::Number(n)) => Ok(n.to_string()),
-            (Field::Scalar { json: false }, J::Bool(b)) => Ok(b.to_string()),
-            (Field::Composite(ty), v) => self.record(*ty, v),
-            (Field::Array(elem), J::Array(items)) if !matches!(**elem, Field::Array(_)) => {
-                let texts = items
-                    .iter()
-                    .map(|item| match (item, &**elem) {
-                        (J::Null, Field::Scalar { .. }) => Ok(None),
-                        (item, elem) => self.field_text(elem, item).map(Some),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                let mut out = String::new();
-                push_array(texts.into_iter(), &mut out);
-                Ok(out)
+            (Field::Scalar { json: true }, v) => push_quoted(&v.to_string(), out),
+            (Field::Scalar { json: false }, J::String(s)) => push_quoted(s, out),
+            // Digits, signs, `.`, `e`: nothing to escape.
+            (Field::Scalar { json: false }, J::Number(n)) => {
+                out.push('"');
+                let _ = write!(out, "{n}");
+                out.push('"');
             }
-            _ => Err(Unsupported),
+            (Field::Scalar { json: false }, J::Bool(b)) => {
+                out.push_str(if *b { "\"true\"" } else { "\"false\"" });
+            }
+            (Field::Composite(ty), v) => {
+                let mut inner = self.spare();
+                let done = self.record(*ty, v, &mut inner);
+                push_quoted(&inner, out);
+                self.give_back(inner);
+                done?;
+            }
+            (Field::Array(elem), J::Array(items)) if !matches!(**elem, Field::Array(_)) => {
+                let mut inner = self.spare();
+                let done = self.array(elem, items, &mut inner);
+                push_quoted(&inner, out);
+                self.give_back(inner);
+                done?;
+            }
+            _ => return Err(Unsupported),
         }
+        Ok(())
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn records_follow_json_populate_record() {
-        let mut c = Composites::default();
-        c.oids.insert("outer".into(), 1);
-        c.fields.insert(
-            1,
-            vec![
-                ("inner".into(), Field::Composite(2)),
-                ("n".into(), Field::Scalar { json: false }),
-                ("doc".into(), Field::Scalar { json: true }),
-                (
-                    "tags".into(),
-                    Field::Array(Box::new(Field::Scalar { json: false })),
-                ),
-            ],
-        );
-        c.fields
-            .insert(2, vec![("s".into(), Field::Scalar { json: false })]);
-        let v = serde_json::json!({"inner": {"s": "a\"b\\c,()"}, "n": 1.5, "doc": "x",
-            "tags": ["p", null, ""]});
-        let text = c
-            .column_text(
-                &ColumnKind::Composite("outer".into()),
-                &Value::Json(Some(Box::new(v))),
-            )
-            .expect("renders");
-        assert_eq!(
-            text.as_deref(),
-            Some(r#"("(\"a\\\"b\\\\c,()\")","1.5","\"x\"","{\"p\",NULL,\"\"}")"#)
-        );
-        let missing = serde_json::json!({"n": null});
-        let text = c
-            .column_text(
-                &ColumnKind::CompositeArray("outer".into()),
-                &Value::Json(Some(Box::new(serde_json::json!([missing])))),
-            )
-            .expect("renders");
-        assert_eq!(text.as_deref(), Some(r#"{"(,,,)"}"#));
-        assert!(
-            c.column_text(
-                &ColumnKind::Composite("outer".into()),
-                &Value::Json(Some(Box::new(serde_json::json!({"inner": "(x)"}))))
-            )
-            .is_err()
-        );
-    }
-}
+#[path = "copy_composite_tests.rs"]
+mod tests;

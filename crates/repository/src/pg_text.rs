@@ -100,12 +100,15 @@ pub fn push_copy_field(text: Option<&str>, out: &mut String) {
 /// backslash (a quoted empty string stays distinct from NULL).
 pub(crate) fn push_quoted(text: &str, out: &mut String) {
     out.push('"');
-    for c in text.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
+    let mut rest = text;
+    while let Some(at) = rest.find(['"', '\\']) {
+        // Both are ASCII: one byte each.
+        out.push_str(&rest[..at]);
+        out.push('\\');
+        out.push_str(&rest[at..=at]);
+        rest = &rest[at + 1..];
     }
+    out.push_str(rest);
     out.push('"');
 }
 

@@ -268,8 +268,8 @@ async fn composite_columns_travel_as_record_literals_and_read_back_as_the_unnest
 {
     use qsorm_entity::web_events;
     let (conn, recorder, _) = open().await;
-    qsorm_migrations::Runner::of::<qsorm_migrations::Migrator>(&conn)
-        .run(qsorm_migrations::Op::Up(Some(4)))
+    qsorm_migrate::Runner::of::<qsorm_migrations::Migrator>(&conn)
+        .run(qsorm_migrate::Op::Up(Some(4)))
         .await
         .expect("migrations");
     let repo: Repo<web_events::Entity> =

@@ -306,7 +306,9 @@ async fn raw_copy(conn: &QsConnection, sql: &str, data: Vec<u8>) {
 
 // ---------------------------------------------------------------------------------------
 
-/// The client's share: active models to COPY text (values taken as the repository takes them).
+/// A reference point for the client's share: active models to COPY text through `pg_text`,
+/// values cloned with `get` (the repository now moves them out and writes most types
+/// without a `String` per value, so its own encoding costs less than this).
 fn copy_text<A: sea_orm::ActiveModelTrait>(models: &[A]) -> String {
     use qsorm_repository::pg_text::{pg_text, push_copy_field};
     use sea_orm::{ActiveValue, Iterable};
@@ -422,8 +424,8 @@ async fn insert_many_against_binary_copy_and_sea_orm() {
     let db = sb.fresh_database().await.expect("fresh database");
     let conn = sandbox_connection(sb, &db, None).expect("connection");
     conn.db().execute_unprepared(EVENTS).await.expect("schema");
-    qsorm_migrations::Runner::of::<qsorm_migrations::Migrator>(&conn)
-        .run(qsorm_migrations::Op::Up(Some(4)))
+    qsorm_migrate::Runner::of::<qsorm_migrations::Migrator>(&conn)
+        .run(qsorm_migrate::Op::Up(Some(4)))
         .await
         .expect("migrations");
 
