@@ -1,18 +1,25 @@
 //! Statements and wall time of `insert_many` on the local Query Service for 100,000 rows
 //! (`QSORM_MEASURE_ROWS` to change), two shapes: `event` (a web event with plain strings and
-//! one nested struct, about 250 bytes of SQL a row) and `web_events` (every nested column set,
-//! hostile strings). Ignored by default (minutes in a debug build):
+//! one nested struct, about 275 bytes of SQL a row) and `web_events` (every nested column set,
+//! hostile strings, about 685). Ignored by default (minutes in a debug build):
 //! `cargo test --test query_service_repository measure -- --ignored --nocapture`.
 //! The `UNION ALL` shape used before (500 rows a statement) is timed on a sample of its
 //! statements, written with the same renderer, and extrapolated.
+//!
+//! Not ignored (no server, no timing): bytes of SQL a row and batch jobs per 100,000 rows of
+//! the two shapes and of `web_events` with ordinary strings, printed with `--nocapture`.
 
 use std::time::{Duration, Instant};
 
 use qsorm::connect::QsConnection;
-use qsorm::entity::composites::{COMPOSITE_TYPES, WebEventsWeb, WebEventsWebPageDetails};
+use qsorm::entity::composites::{
+    COMPOSITE_TYPES, WebEventsAcme, WebEventsCommerce, WebEventsCommerceOrder,
+    WebEventsProductListItems, WebEventsProductListItemsList, WebEventsWeb,
+    WebEventsWebPageDetails,
+};
 use qsorm::entity::web_events;
 use qsorm::repository::qs_literal::{CompositeTypes, QsType, qs_ident, value_literal};
-use qsorm::repository::{Profile, Recorder, Repo};
+use qsorm::repository::{MAX_STATEMENT_BYTES, Profile, Recorder, Repo};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, ActiveValue, Condition, IdenStatic, Iterable};
 
@@ -37,6 +44,43 @@ pub fn plain_event(i: usize) -> web_events::ActiveModel {
         identity_map: Set(None),
         acme: Set(None),
     }
+}
+
+/// A web event with every nested column set (the shape of the hostile rows) and ordinary
+/// strings: what the hostile rows cost without their quotes, backslashes and controls.
+pub fn nested_event(i: usize) -> web_events::ActiveModel {
+    let mut m = plain_event(i);
+    m.commerce = Set(Some(WebEventsCommerce {
+        order: Some(WebEventsCommerceOrder {
+            currency_code: Some("EUR".into()),
+            price_total: Some(rust_decimal::Decimal::new(
+                i64::try_from(i).expect("i") * 101,
+                2,
+            )),
+        }),
+        purchases: Some(1),
+        product_views: None,
+    }));
+    m.product_list_items = Set(Some(WebEventsProductListItemsList(vec![
+        WebEventsProductListItems {
+            sku: Some(format!("SKU-{i:07}")),
+            quantity: Some(2),
+            price_total: Some(rust_decimal::Decimal::new(1999, 2)),
+        },
+        WebEventsProductListItems {
+            sku: None,
+            quantity: None,
+            price_total: None,
+        },
+    ])));
+    m.identity_map = Set(Some(
+        serde_json::json!({"ECID": [{"id": format!("{i:038}")}]}),
+    ));
+    m.acme = Set(Some(WebEventsAcme {
+        loyalty_id: Some(format!("LOY-{i:07}")),
+        campaign: None,
+    }));
+    m
 }
 
 /// The statements of the shape used before: `SELECT v AS c, ... UNION ALL SELECT ...`,
@@ -127,4 +171,46 @@ pub async fn measure(
     conn.simple_query("DROP TABLE qsorm_measure_old")
         .await
         .expect("drop");
+}
+
+/// Bytes of SQL a row and batch jobs per 100,000 rows (no server; printed with
+/// `--nocapture`, one row of each shape shown) for the three shapes: `event`, `web_events`
+/// with ordinary strings, and the hostile `web_events` rows `measure` writes (ids n..2n), at
+/// the default statement cap and at 10 MiB. Checked: no statement over its cap; `event`
+/// within ten jobs at the default cap, the nested shapes within ten at 10 MiB.
+#[test]
+fn bytes_per_row_and_jobs_per_hundred_thousand_rows() {
+    let n = 100_000;
+    let jobs_of = |cap: usize, shape: &str, rows: &[web_events::ActiveModel]| {
+        let repo: Repo<web_events::Entity> = Repo::new(
+            Profile::query_service()
+                .with_composite_types(COMPOSITE_TYPES)
+                .with_statement_cap(cap),
+        );
+        let sql = repo.query_service_insert_sql(rows).expect("sql");
+        assert!(sql.iter().all(|s| s.len() <= cap));
+        let bytes: usize = sql.iter().map(String::len).sum();
+        let per_row = bytes.div_ceil(rows.len());
+        // Staged: the scratch table's CTAS and the final INSERT ... SELECT are jobs too.
+        let jobs = (per_row * n).div_ceil(cap) + 2;
+        if cap == MAX_STATEMENT_BYTES {
+            let one = repo.query_service_insert_sql(&rows[..1]).expect("sql");
+            eprintln!("{shape}: {} bytes: {}", one[0].len(), one[0]);
+        }
+        eprintln!(
+            "{shape}: {per_row} bytes of SQL a row; {n} rows at a {} MiB cap: {jobs} batch jobs",
+            cap >> 20
+        );
+        jobs
+    };
+    let sample = 2_000;
+    let big = 10 << 20;
+    let event: Vec<_> = (n..n + sample).map(plain_event).collect();
+    let nested: Vec<_> = (n..n + sample).map(nested_event).collect();
+    let hostile: Vec<_> = (n..n + sample).map(crate::event).collect();
+    assert!(jobs_of(MAX_STATEMENT_BYTES, "event", &event) <= 10);
+    jobs_of(MAX_STATEMENT_BYTES, "web_events", &nested);
+    jobs_of(MAX_STATEMENT_BYTES, "hostile web_events", &hostile);
+    assert!(jobs_of(big, "web_events", &nested) <= 10);
+    assert!(jobs_of(big, "hostile web_events", &hostile) <= 10);
 }

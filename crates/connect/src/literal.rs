@@ -8,10 +8,13 @@
 //! - **Query Service** (a Spark-style lexer in front, so PostgreSQL habits are misread):
 //!   - **Strings** never put a quote, a backslash or a control character (below U+0020, and
 //!     U+007F) between quotes: those are written as `chr(n)` and concatenated,
-//!     `('it' || chr(39) || 's')`, parenthesised so no surrounding operator changes the
+//!     `('it'||chr(39)||'s')`, parenthesised so no surrounding operator changes the
 //!     meaning (long concatenations are nested in groups, so the expression stays shallow).
 //!     Spark reads a backslash inside `'...'` as an escape and refuses `E'...'`; PostgreSQL
-//!     reads a backslash literally: this form is the one both read alike.
+//!     reads a backslash literally: this form is the one both read alike. The `$` of a `${`
+//!     is `chr(36)` too: Spark substitutes `${name}` in the statement text, literals
+//!     included, before parsing (`'${x}'` reads `''` on Spark 4.3). Lists (`struct(...)`,
+//!     `array(...)`, concatenations) have no spaces: rows of an insert are mostly these.
 //!   - **Typed values** follow Spark's store assignment, which refuses a string into a
 //!     non-string column: numbers are numeric literals (`12`, `-3.5`, decimals with their
 //!     exact text), everything else is `CAST(<string> AS <type>)` with Spark's type name
@@ -55,7 +58,7 @@
 //! use qsorm_connect::literal::{SqlType, inline, literal, qs_ident, string_literal};
 //! use sea_orm::Value;
 //!
-//! assert_eq!(string_literal("it's").unwrap(), "('it' || chr(39) || 's')");
+//! assert_eq!(string_literal("it's").unwrap(), "('it'||chr(39)||'s')");
 //! assert_eq!(qs_ident("order"), "`order`");
 //! let nan = Value::Double(Some(f64::NAN));
 //! assert_eq!(literal(&nan, Some(&SqlType::Double), Flavor::QueryService).unwrap(), "CAST('NaN' AS double)");
@@ -66,7 +69,7 @@
 //!     Flavor::QueryService,
 //! )
 //! .unwrap();
-//! assert_eq!(sql, "SELECT * FROM t WHERE k = ('a' || chr(92) || 'b') LIMIT 10");
+//! assert_eq!(sql, "SELECT * FROM t WHERE k = ('a'||chr(92)||'b') LIMIT 10");
 //! ```
 
 mod composite;

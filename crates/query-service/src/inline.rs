@@ -306,3 +306,180 @@ mod tests {
         }
     }
 }
+
+/// What the local Query Service spends on one `inline(array(...))` statement of a given size
+/// (split, Spark-style parse, typing, PostgreSQL text), for `MAX_STATEMENT_BYTES`: ignored
+/// (a measurement, printed, not asserted). `QSORM_PARSE_MIB` sets the size (default 4); run
+/// one size per process, the peak resident size is the process's.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod cost {
+    use super::*;
+    use crate::dialect;
+    use crate::insert::type_query;
+    use sqlparser::ast::Statement;
+
+    fn scalar(sql: &str, string: bool) -> Shape {
+        Shape::Scalar {
+            sql: sql.into(),
+            string,
+            is_enum: false,
+        }
+    }
+
+    fn composite(sql: &str, fields: Vec<(&str, Shape)>) -> Shape {
+        Shape::Composite {
+            sql: sql.into(),
+            fields: fields.into_iter().map(|(n, s)| (n.into(), s)).collect(),
+        }
+    }
+
+    /// The sample's `web_events` columns.
+    fn web_events() -> Vec<(String, Shape)> {
+        let text = || scalar("text", true);
+        let dec = || scalar("numeric(12,2)", false);
+        let item = composite(
+            "web_events_product_list_items",
+            vec![
+                ("sku", text()),
+                ("quantity", scalar("integer", false)),
+                ("price_total", dec()),
+            ],
+        );
+        vec![
+            ("_id".into(), text()),
+            (
+                "timestamp".into(),
+                scalar("timestamp with time zone", false),
+            ),
+            ("event_type".into(), text()),
+            (
+                "web".into(),
+                composite(
+                    "web_events_web",
+                    vec![
+                        (
+                            "page_details",
+                            composite(
+                                "web_events_web_page_details",
+                                vec![
+                                    ("name", text()),
+                                    ("url", text()),
+                                    ("is_home_page", scalar("boolean", false)),
+                                ],
+                            ),
+                        ),
+                        (
+                            "referrer",
+                            composite("web_events_web_referrer", vec![("url", text())]),
+                        ),
+                    ],
+                ),
+            ),
+            (
+                "commerce".into(),
+                composite(
+                    "web_events_commerce",
+                    vec![
+                        (
+                            "order",
+                            composite(
+                                "web_events_commerce_order",
+                                vec![("currency_code", text()), ("price_total", dec())],
+                            ),
+                        ),
+                        ("purchases", scalar("integer", false)),
+                        ("product_views", scalar("integer", false)),
+                    ],
+                ),
+            ),
+            (
+                "product_list_items".into(),
+                Shape::Array {
+                    sql: "web_events_product_list_items[]".into(),
+                    element: Box::new(item),
+                },
+            ),
+            ("identity_map".into(), scalar("jsonb", false)),
+            (
+                "_acme".into(),
+                composite(
+                    "web_events__acme",
+                    vec![("loyalty_id", text()), ("campaign", text())],
+                ),
+            ),
+        ]
+    }
+
+    /// A `web_events` row as `Repo::insert_many` writes it (hostile strings), about 700 bytes.
+    fn row(i: usize) -> String {
+        format!(
+            "struct('qs-{i:07}', CAST('2026-11-25 10:00:00.123456+01:00' AS timestamp), \
+             ('it' || chr(39) || 's#{i}'), struct(struct(('back' || chr(92) || 'slash#{i}') AS name, \
+             ('https://example.invalid/' || chr(92) || chr(39) || '#{i}') AS url, true AS is_home_page) \
+             AS page_details, NULL AS referrer), struct(struct('EUR' AS currency_code, {i}.00 AS \
+             price_total) AS `order`, 1 AS purchases, NULL AS product_views), \
+             array(struct(('new' || chr(10) || 'line' || chr(13) || chr(9) || 'tab#{i}') AS sku, \
+             2 AS quantity, 19.99 AS price_total), struct(NULL AS sku, NULL AS quantity, NULL AS \
+             price_total)), CAST(('{{\"ECID\":[{{\"id\":\"' || chr(39) || '; DROP TABLE web_events; \
+             --#{i}\"}}]}}') AS jsonb), struct('ünïcødé ✓ 😀#{i}' AS loyalty_id, NULL AS campaign))"
+        )
+    }
+
+    fn peak_rss_kib() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
+    #[test]
+    #[ignore = "a measurement: prints the cost of one statement of QSORM_PARSE_MIB MiB"]
+    fn parse_cost_of_one_statement() {
+        let mib: usize = std::env::var("QSORM_PARSE_MIB")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(4);
+        let mut sql = String::from("INSERT INTO web_events SELECT inline(array(");
+        let mut rows = 0;
+        while sql.len() < mib << 20 {
+            if rows > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&row(rows));
+            rows += 1;
+        }
+        sql.push_str("))");
+        let base = peak_rss_kib();
+        let started = std::time::Instant::now();
+        let parts = crate::split::split(&sql).unwrap();
+        let split = started.elapsed();
+        let mut stmt = dialect::parse(&parts[0]).unwrap();
+        let parsed = started.elapsed();
+        if let Statement::Insert(ins) = &mut stmt
+            && let Some(source) = &mut ins.source
+        {
+            type_query(source, &web_events()).unwrap();
+        }
+        dialect::to_postgres(&mut stmt).unwrap();
+        let text = stmt.to_string();
+        let done = started.elapsed();
+        eprintln!(
+            "{} bytes, {rows} rows ({} bytes a row): split {split:.2?}, parse {:.2?}, \
+             typed + PostgreSQL text ({} bytes) {:.2?}; total {done:.2?}; peak RSS {} MiB \
+             (+{} MiB over the {} MiB before)",
+            sql.len(),
+            sql.len() / rows,
+            parsed - split,
+            text.len(),
+            done - parsed,
+            peak_rss_kib() / 1024,
+            (peak_rss_kib() - base) / 1024,
+            base / 1024,
+        );
+    }
+}

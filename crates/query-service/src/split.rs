@@ -2,13 +2,30 @@
 //! escapes the next character, double quotes and backticks delimit identifiers, `--` and
 //! `/* */` are comments, `$$ ... $$` is an anonymous block.
 //!
-//! PostgreSQL's quote doubling (`'it''s'`) is refused: Spark reads it as two adjacent literals
-//! (`its`), so a client that relies on it writes a different value there than here.
+//! PostgreSQL's quote doubling (`'it''s'`) is refused: Spark's grammar concatenates adjacent
+//! literals, so whether it reads `it's` (Spark 4.3 does) or `its` depends on the engine's
+//! version; a client that relies on it writes a value that depends on it.
+//!
+//! `${` anywhere in a message is refused: Spark substitutes `${name}` in a statement's text
+//! before it parses it (`spark.sql.variable.substitute`, on by default), string literals
+//! included — on a local Spark 4.3, `SELECT '${x}'` returns `''` and `SELECT '${env:HOME}'`
+//! the server's home directory — so such a statement would not mean there what it says.
 
 use crate::error::{QsError, sqlstate};
 
 /// The statements of one query message, in order, without their `;` and surrounding space.
 pub fn split(sql: &str) -> Result<Vec<String>, QsError> {
+    if let Some(at) = sql.find("${") {
+        return Err(QsError::new(
+            sqlstate::FEATURE_NOT_SUPPORTED,
+            format!(
+                "`${{` at byte {at}: Query Service's Spark engine substitutes `${{name}}` in the \
+                 statement text, string literals included, before parsing \
+                 (spark.sql.variable.substitute), so the statement would change there"
+            ),
+        )
+        .hint("inside a string, write the `$` of a `${` as chr(36): chr(36) || '{x}'"));
+    }
     let chars: Vec<char> = sql.chars().collect();
     let mut out = Vec::new();
     let mut current = String::new();
@@ -81,8 +98,9 @@ fn string_end(chars: &[char], start: usize) -> Result<usize, QsError> {
                 if chars.get(i + 1) == Some(&'\'') {
                     return Err(QsError::new(
                         sqlstate::SYNTAX_ERROR,
-                        "a doubled quote ('') inside a string literal: Query Service reads it as two \
-                         adjacent literals, so the quote is lost",
+                        "a doubled quote ('') inside a string literal: Spark's grammar concatenates \
+                         adjacent literals, and whether '' is a quote or two literals (the \
+                         quote lost) depends on the engine's version (Spark 4.3 keeps it)",
                     )
                     .hint("write the quote as chr(39) (e.g. 'it' || chr(39) || 's') or as \\'"));
                 }
@@ -161,6 +179,31 @@ mod tests {
         assert_eq!(e.code, sqlstate::SYNTAX_ERROR);
         assert!(split("SELECT ''").is_ok());
         assert!(split("SELECT '', 'a'").is_ok());
+    }
+
+    #[test]
+    fn refuses_variable_references_spark_would_substitute() {
+        for sql in [
+            "SELECT '${x}'",
+            "SELECT '${env:HOME}' AS a",
+            "SELECT 1 -- ${x}",
+        ] {
+            assert_eq!(
+                split(sql).unwrap_err().code,
+                sqlstate::FEATURE_NOT_SUPPORTED,
+                "{sql}"
+            );
+        }
+        assert!(split("SELECT chr(36) || '{x}', '$1 $$ {x}', '$' || '{'").is_ok());
+        // Spark's escape for it, in a single-token literal: `'$\{x}'` reads `${x}`.
+        assert!(split("SELECT '$\\{x}'").is_ok());
+        let tokens = crate::dialect::tokens("SELECT '$\\{x}'").unwrap();
+        assert!(
+            tokens.contains(&sqlparser::tokenizer::Token::SingleQuotedString(
+                "${x}".into()
+            )),
+            "{tokens:?}"
+        );
     }
 
     #[test]

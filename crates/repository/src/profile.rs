@@ -56,6 +56,7 @@ pub struct Profile {
     pub(crate) bulk_chunk: usize,
     pub(crate) composites: CompositeTypes,
     pub(crate) call_timeout: Option<Duration>,
+    pub(crate) statement_cap: usize,
 }
 
 impl Profile {
@@ -69,6 +70,7 @@ impl Profile {
             bulk_chunk: 20_000,
             composites: CompositeTypes::new(),
             call_timeout: None,
+            statement_cap: crate::MAX_STATEMENT_BYTES,
         }
     }
 
@@ -137,6 +139,23 @@ impl Profile {
     pub fn with_bulk_chunk(mut self, rows: usize) -> Profile {
         self.bulk_chunk = rows.max(1);
         self
+    }
+
+    /// The size cap of each Query Service insert statement (default
+    /// [`MAX_STATEMENT_BYTES`](crate::MAX_STATEMENT_BYTES), 4 MiB; at least 64 KiB). Larger
+    /// statements mean fewer batch jobs per batch of rows, and more memory on the engine's
+    /// driver while it parses them (about 190 MiB per MiB on Spark): raise it only where the
+    /// engine is known to take it. A row larger than the cap alone is
+    /// [`RepoError::StatementTooLarge`](crate::RepoError::StatementTooLarge).
+    pub fn with_statement_cap(mut self, bytes: usize) -> Profile {
+        self.statement_cap = bytes.max(64 << 10);
+        self
+    }
+
+    /// The size cap of each Query Service insert statement (see
+    /// [`Profile::with_statement_cap`]).
+    pub fn statement_cap(&self) -> usize {
+        self.statement_cap
     }
 
     /// The fields of composite types, so Query Service inserts type each field of a

@@ -16,15 +16,27 @@ use crate::error::RepoError;
 use crate::qs_literal::{QsType, qs_ident, value_literal};
 use crate::repo::Repo;
 
-/// No statement is larger than this: rows go into an `INSERT INTO ... SELECT` while it stays
-/// under the cap, and a row that alone would exceed it is [`RepoError::StatementTooLarge`]
-/// before anything is sent. Every `INSERT INTO ... SELECT` is a batch job on Query Service
-/// (billed, minutes of start-up), so few large statements beat many small ones; 4 MiB keeps
-/// each well inside what a SQL parser takes in one piece (Query Service documents no limit;
-/// a Spark-style parser holds every token of the text as an object while it plans).
+/// The default size cap of a Query Service insert statement ([`Profile::with_statement_cap`]
+/// changes it): rows go into an `INSERT INTO ... SELECT` while it stays under the cap, and a
+/// row that alone would exceed it is [`RepoError::StatementTooLarge`] before anything is
+/// sent. Every `INSERT INTO ... SELECT` is a batch job on Query Service (billed, minutes of
+/// start-up), so few large statements beat many small ones; but Query Service documents no
+/// statement limit, and a statement over whatever the real one is fails outright.
+///
+/// 4 MiB is the largest size a Spark engine with its default 1 GiB driver heap parses.
+/// Measured on a local Spark 4.3 (pyspark) with the nested `web_events` rows: parse time and
+/// memory grow linearly, about 190 MiB of driver heap per MiB of SQL held while the statement
+/// is planned (4 MiB: 0.8 GiB, 8 MiB: 1.6 GiB, 16 MiB: 3.1 GiB); with the default 1 GiB
+/// driver, 4 MiB parsed and 8 MiB ran out of memory; with a 6 GiB driver, 4, 8 and 16 MiB
+/// statements ran with every value exact. The local Query Service takes about 115 MiB per MiB
+/// (debug build). At 4 MiB, 100,000 event rows (about 275 bytes of SQL each) take 5 batch
+/// jobs, fully nested XDM rows (600–700 bytes, their field names alone about 230) 17–19;
+/// a 10 MiB cap brings those to 8–9 where the engine is known to have the memory.
+///
+/// [`Profile::with_statement_cap`]: crate::Profile::with_statement_cap
 pub const MAX_STATEMENT_BYTES: usize = 4 << 20;
 /// At most this many rows (struct elements of the `inline(array(...))`) go into one
-/// statement. The byte cap binds first for any row over 84 bytes; this bounds the element
+/// statement. The default byte cap binds first for any row over 84 bytes; this bounds the element
 /// count of one array expression for very narrow rows.
 pub const MAX_ROWS_PER_STATEMENT: usize = 50_000;
 
@@ -35,8 +47,9 @@ type StructRow = (String, Vec<(&'static str, usize)>);
 const OPEN: &str = "SELECT inline(array(";
 /// Closes it.
 const CLOSE: &str = "))";
-/// Between two rows.
-const SEPARATOR: &str = ", ";
+/// Between two rows, and between the values of a row: a bare comma (as in the renderer's
+/// `struct(...)` / `array(...)`), since every byte counts against the statement cap.
+const SEPARATOR: &str = ",";
 
 impl<E: EntityTrait> Repo<E> {
     fn qs_table_name(&self) -> (Option<String>, String) {
@@ -45,7 +58,8 @@ impl<E: EntityTrait> Repo<E> {
     }
 
     /// The Query Service `INSERT INTO t SELECT inline(array(...))` statements for a batch
-    /// into the entity's table, each at most [`MAX_STATEMENT_BYTES`] long and
+    /// into the entity's table, each at most the profile's statement cap long (default
+    /// [`MAX_STATEMENT_BYTES`]) and
     /// [`MAX_ROWS_PER_STATEMENT`] rows. [`RepoError::InvalidInput`] names the column of a
     /// value no literal can carry (a NUL character, a year outside 1..=9999);
     /// [`RepoError::StatementTooLarge`] names a row too large for any statement.
@@ -95,7 +109,7 @@ impl<E: EntityTrait> Repo<E> {
 
     /// The `SELECT inline(array(...))` row sources of a batch, each at most
     /// [`MAX_ROWS_PER_STATEMENT`] rows and, with `reserve` bytes in front of it (the
-    /// `INSERT INTO t ` of its statement), at most [`MAX_STATEMENT_BYTES`] long.
+    /// `INSERT INTO t ` of its statement), at most the profile's statement cap long.
     fn row_sources<A>(&self, models: &[A], reserve: usize) -> Result<Vec<String>, RepoError>
     where
         A: ActiveModelTrait<Entity = E>,
@@ -104,6 +118,7 @@ impl<E: EntityTrait> Repo<E> {
         let columns: Vec<(E::Column, QsType)> = E::Column::iter()
             .map(|c| (c, QsType::of_column(&c, types)))
             .collect();
+        let cap = self.profile.statement_cap;
         let frame = reserve + OPEN.len() + CLOSE.len();
         let mut out = Vec::new();
         let mut sql = String::new();
@@ -111,7 +126,7 @@ impl<E: EntityTrait> Repo<E> {
         for (index, m) in models.iter().enumerate() {
             let (row, sizes) = self.struct_row(m, &columns)?;
             let alone = frame.saturating_add(row.len());
-            if alone > MAX_STATEMENT_BYTES {
+            if alone > cap {
                 let column = sizes
                     .iter()
                     .max_by_key(|(_, n)| *n)
@@ -121,14 +136,11 @@ impl<E: EntityTrait> Repo<E> {
                     row: index,
                     column,
                     bytes: alone,
-                    limit: MAX_STATEMENT_BYTES,
+                    limit: cap,
                 });
             }
             // `sql` holds `OPEN` and the rows so far; `reserve` and `CLOSE` come around it.
-            if rows > 0
-                && reserve + sql.len() + SEPARATOR.len() + row.len() + CLOSE.len()
-                    > MAX_STATEMENT_BYTES
-            {
+            if rows > 0 && reserve + sql.len() + SEPARATOR.len() + row.len() + CLOSE.len() > cap {
                 sql.push_str(CLOSE);
                 out.push(std::mem::take(&mut sql));
                 rows = 0;

@@ -13,7 +13,7 @@
 //! use qsorm_repository::qs_literal::{CompositeTypes, QsType, qs_ident, string_literal, value_literal};
 //! use sea_orm::Value;
 //!
-//! assert_eq!(string_literal("it's").unwrap(), "('it' || chr(39) || 's')");
+//! assert_eq!(string_literal("it's").unwrap(), "('it'||chr(39)||'s')");
 //! assert_eq!(qs_ident("order"), "`order`");
 //! let types = CompositeTypes::new();
 //! let v = Value::Double(Some(f64::NAN));

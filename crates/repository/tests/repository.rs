@@ -618,8 +618,8 @@ async fn query_service_profile_emits_only_the_documented_subset() {
     // quote out of the literal.
     assert!(
         statements.iter().any(|s| s.contains(
-            "array(struct('sku-1' AS sku, 2 AS quantity, 19.90 AS price_total), \
-             struct(('sku-' || chr(39) || '2') AS sku, NULL AS quantity, 0.10 AS price_total))"
+            "array(struct('sku-1' AS sku,2 AS quantity,19.90 AS price_total),\
+             struct(('sku-'||chr(39)||'2') AS sku,NULL AS quantity,0.10 AS price_total))"
         )),
         "{statements:#?}"
     );

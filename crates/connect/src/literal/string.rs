@@ -8,9 +8,13 @@
 )]
 pub struct NulCharacter;
 
-/// Whether a character is written as `chr(n)` rather than between quotes.
-fn needs_chr(c: char) -> bool {
-    matches!(c, '\'' | '\\' | '\u{1}'..='\u{1f}' | '\u{7f}')
+/// Whether a character is written as `chr(n)` rather than between quotes: a quote, a
+/// backslash, a control character, and a `$` before a `{` (`next`): Spark substitutes
+/// `${name}` anywhere in a statement's text, string literals included, before it parses it
+/// (`spark.sql.variable.substitute`, on by default: `'${x}'` reads as `''`, `'${env:HOME}'` as
+/// the server's home directory), so `${` never appears in the text.
+fn needs_chr(c: char, next: Option<char>) -> bool {
+    matches!(c, '\'' | '\\' | '\u{1}'..='\u{1f}' | '\u{7f}') || (c == '$' && next == Some('{'))
 }
 
 /// Concatenations are grouped by this many operands, so the expression tree stays shallow
@@ -22,7 +26,7 @@ fn concat(pieces: Vec<String>) -> String {
         return pieces.into_iter().next().unwrap_or_else(|| "''".to_owned());
     }
     if pieces.len() <= CONCAT_GROUP {
-        return format!("({})", pieces.join(" || "));
+        return format!("({})", pieces.join("||"));
     }
     let groups: Vec<String> = pieces
         .chunks(CONCAT_GROUP)
@@ -32,18 +36,20 @@ fn concat(pieces: Vec<String>) -> String {
 }
 
 /// A string as an expression a Spark-style lexer and PostgreSQL's (in either
-/// `standard_conforming_strings` mode) read alike: quotes, backslashes and control
-/// characters as `chr(n)`, concatenated and parenthesised (`('a' || chr(10) || 'b')`); a
-/// string without them is one quoted literal. A NUL character is refused. (Query Service's
-/// form; on PostgreSQL it is of type `text`.)
+/// `standard_conforming_strings` mode) read alike: quotes, backslashes, control characters
+/// and the `$` of a `${` (Spark's variable substitution) as `chr(n)`, concatenated and
+/// parenthesised without spaces (`('a'||chr(10)||'b')`: every byte of a row counts against the
+/// statement cap); a string without them is one quoted literal. A NUL character is refused.
+/// (Query Service's form; on PostgreSQL it is of type `text`.)
 pub fn string_literal(s: &str) -> Result<String, NulCharacter> {
     let mut pieces = Vec::new();
     let mut run = String::new();
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         if c == '\0' {
             return Err(NulCharacter);
         }
-        if needs_chr(c) {
+        if needs_chr(c, chars.peek().copied()) {
             if !run.is_empty() {
                 pieces.push(format!("'{run}'"));
                 run.clear();
@@ -88,18 +94,22 @@ pub fn pg_string_literal(s: &str) -> Result<String, NulCharacter> {
 /// A string literal for a Query Service clause that takes exactly one literal token (CTAS
 /// `WITH (schema='...')` options, `NAMESPACE '...'`): read only by Query Service's
 /// Spark-style parser, which reads a backslash as an escape, so `\` and `'` are escaped
-/// with one (`'O\'Brien'`). A NUL character is refused.
+/// with one (`'O\'Brien'`), and so is the `{` of a `${` (`'$\{x}'`: Spark substitutes
+/// `${name}` in the statement text before parsing; on Spark 4.3, `'$\{x}'` reads `${x}`). A
+/// NUL character is refused.
 pub fn spark_string_literal(s: &str) -> Result<String, NulCharacter> {
     if s.contains('\0') {
         return Err(NulCharacter);
     }
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
+    let mut previous = None;
     for c in s.chars() {
-        if c == '\\' || c == '\'' {
+        if c == '\\' || c == '\'' || (c == '{' && previous == Some('$')) {
             out.push('\\');
         }
         out.push(c);
+        previous = Some(c);
     }
     out.push('\'');
     Ok(out)

@@ -53,14 +53,23 @@ fn strings_keep_quotes_backslashes_and_controls_out_of_the_quotes() {
     assert_eq!(string_literal("plain é 😀").expect("valid"), "'plain é 😀'");
     assert_eq!(
         string_literal("it's\\").expect("valid"),
-        "('it' || chr(39) || 's' || chr(92))"
+        "('it'||chr(39)||'s'||chr(92))"
     );
     assert_eq!(string_literal("'").expect("valid"), "chr(39)");
     assert_eq!(
         string_literal("a\r\n\tb\u{7f}").expect("valid"),
-        "('a' || chr(13) || chr(10) || chr(9) || 'b' || chr(127))"
+        "('a'||chr(13)||chr(10)||chr(9)||'b'||chr(127))"
     );
     assert_eq!(string_literal("a\0b"), Err(NulCharacter));
+    // Spark substitutes `${name}` in a statement's text, literals included: no `${` is left.
+    assert_eq!(
+        string_literal("${x} $1 $$").expect("valid"),
+        "(chr(36)||'{x} $1 $$')"
+    );
+    assert_eq!(
+        string_literal("$${env:HOME}$").expect("valid"),
+        "('$'||chr(36)||'{env:HOME}$')"
+    );
     let many = "x\n".repeat(1000);
     let sql = string_literal(&many).expect("valid");
     let depth = sql
@@ -89,6 +98,11 @@ fn postgres_strings_read_alike_in_both_string_modes() {
         "'O\\'Brien\\\\'"
     );
     assert_eq!(spark_string_literal("\0"), Err(NulCharacter));
+    // No `${` for Spark's variable substitution to find.
+    assert_eq!(
+        spark_string_literal("${x} {y} $z").unwrap(),
+        "'$\\{x} {y} $z'"
+    );
 }
 
 #[test]
@@ -139,7 +153,7 @@ fn query_service_scalars_are_typed() {
     assert_eq!(qs(Value::Bool(Some(true)), SqlType::Boolean), "true");
     assert_eq!(
         qs(Value::Bytes(Some(vec![0, 0xff])), SqlType::Bytea),
-        "CAST((chr(92) || 'x00ff') AS bytea)"
+        "CAST((chr(92)||'x00ff') AS bytea)"
     );
     assert_eq!(
         qs(
@@ -192,7 +206,7 @@ fn query_service_scalars_are_typed() {
 #[test]
 fn query_service_values_without_a_type_keep_todays_forms() {
     let lit = |v: Value| literal(&v, None, Flavor::QueryService).expect("renders");
-    assert_eq!(lit(Value::from("it's")), "('it' || chr(39) || 's')");
+    assert_eq!(lit(Value::from("it's")), "('it'||chr(39)||'s')");
     assert_eq!(lit(Value::BigUnsigned(Some(500))), "500");
     assert_eq!(lit(Value::Double(Some(0.5))), "CAST('0.5' AS double)");
     assert_eq!(lit(Value::Bool(None)), "NULL");
@@ -308,7 +322,7 @@ fn postgres_arrays_keep_null_elements_and_types() {
     );
     assert_eq!(
         literal(&texts, None, Flavor::QueryService).expect("renders"),
-        "array(('it' || chr(39) || 's'), NULL)"
+        "array(('it'||chr(39)||'s'),NULL)"
     );
 }
 
@@ -326,10 +340,10 @@ fn composites_are_typed_from_their_fields() {
     let ty = SqlType::parse("line[]", &types());
     assert_eq!(
         qs(v.clone(), ty.clone()),
-        "array(struct(('it' || chr(39) || 's') AS sku, 12.34 AS price, \
-         CAST('2026-11-25T10:00:00+01:00' AS timestamp) AS at, \
-         struct(3 AS n, CAST('0.5' AS double) AS ratio) AS `order`, 'gold' AS tier, \
-         array('a', NULL, 'NULL', '') AS tags), NULL)"
+        "array(struct(('it'||chr(39)||'s') AS sku,12.34 AS price,\
+         CAST('2026-11-25T10:00:00+01:00' AS timestamp) AS at,\
+         struct(3 AS n,CAST('0.5' AS double) AS ratio) AS `order`,'gold' AS tier,\
+         array('a',NULL,'NULL','') AS tags),NULL)"
     );
     assert_eq!(
         pg(v, ty),
@@ -420,7 +434,7 @@ fn inlining_names_the_placeholder_and_keeps_values_whole() {
     .expect("inlines");
     assert_eq!(
         sql,
-        "SELECT ('x' || chr(39)), -(-5), CAST('1.5' AS double) LIMIT 50 OFFSET 0"
+        "SELECT ('x'||chr(39)), -(-5), CAST('1.5' AS double) LIMIT 50 OFFSET 0"
     );
     let err = inline(
         "SELECT $1, $2",

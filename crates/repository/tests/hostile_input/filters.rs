@@ -80,7 +80,7 @@ const SPECIALS: &[char] = &[
 /// The hostile strings, then very long ones: 40,000 special characters (about 400 kB of
 /// `chr()` concatenation on Query Service), and 512 KiB of plain text (one literal of that
 /// size on every path). Each row holds its label three times (label, note, JSON document),
-/// under Query Service's 4 MiB statement cap.
+/// under Query Service's statement cap.
 pub fn hostile_labels() -> Vec<String> {
     let mut labels: Vec<String> = HOSTILE.iter().map(|s| (*s).to_owned()).collect();
     labels.push(SPECIALS.iter().cycle().take(40_000).collect());

@@ -108,7 +108,7 @@ async fn a_ten_megabyte_text_round_trips_on_postgres_and_hits_the_statement_cap_
         let started = std::time::Instant::now();
         let row = labelled(1, &big);
         if path.is_query_service() {
-            // One row whose literal alone is over the 4 MiB statement cap: refused whole,
+            // One row whose literal alone is over the statement cap: refused whole,
             // typed, before anything is sent.
             let before = path.sent();
             let err = path
@@ -175,7 +175,10 @@ fn query_service_statements_stay_under_the_cap() {
     use qsorm_repository::{Profile, Repo};
     let repo: Repo<crate::hostile::Entity> = Repo::new(Profile::query_service());
     let mb = |id: i64, size: usize| labelled(id, &"x".repeat(size)).into_active_model();
-    let rows: Vec<_> = (0..5).map(|id| mb(id, 3 << 19)).collect(); // 1.5 MiB each
+    // 3/8 of the cap each: two share a statement, a third does not.
+    let rows: Vec<_> = (0..5)
+        .map(|id| mb(id, MAX_STATEMENT_BYTES / 8 * 3))
+        .collect();
     let statements = repo.query_service_insert_sql(&rows).expect("statements");
     assert_eq!(statements.len(), 3, "two rows per statement, then one");
     for sql in &statements {
@@ -190,6 +193,38 @@ fn query_service_statements_stay_under_the_cap() {
     let err = repo.query_service_insert_sql(&rows).expect_err("too large");
     assert!(
         matches!(&err, RepoError::StatementTooLarge { row: 2, column, .. } if column == "label"),
+        "{err:?}"
+    );
+
+    // The cap is the profile's: a raised one packs the five rows into one statement and
+    // takes the row refused above; a lowered one refuses a row the default takes.
+    let raised = Repo::<crate::hostile::Entity>::new(
+        Profile::query_service().with_statement_cap(2 * MAX_STATEMENT_BYTES),
+    );
+    let five: Vec<_> = (0..5)
+        .map(|id| mb(id, MAX_STATEMENT_BYTES / 8 * 3))
+        .collect();
+    let statements = raised.query_service_insert_sql(&five).expect("statements");
+    assert_eq!(
+        statements.len(),
+        1,
+        "five rows of 3/16 of the raised cap in one statement"
+    );
+    assert!(
+        statements
+            .iter()
+            .all(|s| s.len() <= 2 * MAX_STATEMENT_BYTES)
+    );
+    raised
+        .query_service_insert_sql(&rows)
+        .expect("under the raised cap");
+    let lowered =
+        Repo::<crate::hostile::Entity>::new(Profile::query_service().with_statement_cap(1 << 20));
+    let err = lowered
+        .query_service_insert_sql(&[mb(0, 2 << 20)])
+        .expect_err("over the lowered cap");
+    assert!(
+        matches!(&err, RepoError::StatementTooLarge { row: 0, limit, .. } if *limit == 1 << 20),
         "{err:?}"
     );
 }
