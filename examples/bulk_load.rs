@@ -14,7 +14,8 @@ use qsorm::connect::cli::ConnectArgs;
 use qsorm::repository::{Profile, Repo, transaction};
 use qsorm_entity::composites::{WebEventsWeb, WebEventsWebPageDetails};
 use qsorm_entity::web_events;
-use qsorm_migrations::{Migrator, Op, Runner};
+use qsorm_migrate::{Op, Runner};
+use qsorm_migrations::Migrator;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, Condition};
 

@@ -11,7 +11,8 @@ use qsorm::repository::{ConflictTarget, Profile, Repo, RepoError};
 use qsorm_entity::composites::{ProfilesPerson, ProfilesPersonName};
 use qsorm_entity::sea_orm_active_enums::ProfilesLoyaltyTier;
 use qsorm_entity::{profiles, web_events};
-use qsorm_migrations::{Migrator, Op, Runner};
+use qsorm_migrate::{Op, Runner};
+use qsorm_migrations::Migrator;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, Condition};
 

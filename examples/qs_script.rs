@@ -132,8 +132,8 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
         };
         if !present {
             println!("web_events is missing: applying the sample migrations first");
-            let outcome = qsorm_migrations::Runner::of::<qsorm_migrations::Migrator>(conn)
-                .run(qsorm_migrations::Op::Up(None))
+            let outcome = qsorm_migrate::Runner::of::<qsorm_migrations::Migrator>(conn)
+                .run(qsorm_migrate::Op::Up(None))
                 .await?;
             println!("applied {} migrations", outcome.applied.len());
         }

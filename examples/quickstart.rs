@@ -12,7 +12,8 @@ use qsorm::connect::cli::ConnectArgs;
 use qsorm::repository::{Profile, Repo};
 use qsorm_entity::web_events;
 use qsorm_inspect::{InspectOptions, table_names, tables_text};
-use qsorm_migrations::{Migrator, Op, Runner};
+use qsorm_migrate::{Op, Runner};
+use qsorm_migrations::Migrator;
 use sea_orm::Condition;
 
 #[derive(Parser)]

@@ -6,7 +6,8 @@
 //! |---|---|---|
 //! | [`connect`] | `qsorm-connect` | settings from flags/env/.env/PSQL command/credentials JSON, lazy pool, typed errors |
 //! | [`inspect`] | `qsorm-inspect` | whole-schema reflection in a constant number of catalog queries |
-//! | [`migrations`] | `qsorm-migrations` | the sample dataset's migrations and their runner |
+//! | [`migrate`] | `qsorm-migrate` | the migration runner: advisory lock, checksums, status, dry run, the generic `migrate` CLI |
+//! | [`migrations`] | `qsorm-migrations` | the sample dataset's migrations (run with [`migrate`]) |
 //! | [`entity`] | `qsorm-entity` | the sample dataset's generated entities |
 //! | [`repository`] | `qsorm-repository` | typed CRUD, bulk writes, typed errors, the Query Service profile |
 //! | [`sandbox`] | `qsorm-sandbox` | a throwaway local PostgreSQL for tools, examples and tests |
@@ -15,6 +16,7 @@
 pub use qsorm_connect as connect;
 pub use qsorm_entity as entity;
 pub use qsorm_inspect as inspect;
+pub use qsorm_migrate as migrate;
 pub use qsorm_migrations as migrations;
 pub use qsorm_repository as repository;
 pub use qsorm_sandbox as sandbox;

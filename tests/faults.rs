@@ -13,7 +13,8 @@ use qsorm::connect::{ConnParams, ConnectError, Flavor, IDLE_BEFORE_PING, QsConne
 use qsorm::entity::orders;
 use qsorm::entity::profiles;
 use qsorm::entity::sea_orm_active_enums::ProfilesLoyaltyTier;
-use qsorm::migrations::{Migrator, Op, Runner};
+use qsorm::migrate::{Op, Runner};
+use qsorm::migrations::Migrator;
 use qsorm::repository::{Profile, Repo, RepoError, transaction};
 use qsorm::sandbox::proxy::FaultProxy;
 use qsorm::sandbox::{Sandbox, SandboxOptions, StopMode};

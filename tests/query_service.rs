@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use qsorm::connect::cli::sandbox_connection;
 use qsorm::connect::{ConnParams, ConnectError, Flavor, QsConnection, SslMode};
-use qsorm::migrations::{Migrator, Op, Runner};
+use qsorm::migrate::{Op, Runner};
+use qsorm::migrations::Migrator;
 use qsorm::sandbox::Sandbox;
 use qsorm_query_service::{QueryService, QueryServiceOptions, SandboxQueryService};
 

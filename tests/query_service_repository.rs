@@ -15,7 +15,8 @@ use qsorm::entity::composites::{
     WebEventsWebPageDetails,
 };
 use qsorm::entity::web_events;
-use qsorm::migrations::{Migrator, Op, Runner};
+use qsorm::migrate::{Op, Runner};
+use qsorm::migrations::Migrator;
 use qsorm::repository::{MAX_STATEMENT_BYTES, Profile, Recorder, Repo, RepoError};
 use qsorm::sandbox::Sandbox;
 use qsorm_query_service::{QueryServiceOptions, SandboxQueryService};

@@ -307,8 +307,8 @@ async fn query_service_tokens_never_show() {
     let sb = Sandbox::shared().expect("sandbox");
     let db = sb.fresh_database().await.expect("database");
     let conn = qsorm::connect::cli::sandbox_connection(sb, &db, None).expect("connection");
-    qsorm::migrations::Runner::of::<qsorm::migrations::Migrator>(&conn)
-        .run(qsorm::migrations::Op::Up(None))
+    qsorm::migrate::Runner::of::<qsorm::migrations::Migrator>(&conn)
+        .run(qsorm::migrate::Op::Up(None))
         .await
         .expect("the sample dataset");
     conn.close().await;

@@ -384,8 +384,8 @@ async fn committed_sample_entities_match_the_migrations() {
     let sb = sandbox();
     let db = sb.fresh_database().await.expect("fresh database");
     let conn = qsorm_connect::cli::sandbox_connection(sb, &db, None).expect("connection");
-    qsorm_migrations::Runner::of::<qsorm_migrations::Migrator>(&conn)
-        .run(qsorm_migrations::Op::Up(None))
+    qsorm_migrate::Runner::of::<qsorm_migrations::Migrator>(&conn)
+        .run(qsorm_migrate::Op::Up(None))
         .await
         .expect("migrations apply");
     conn.close().await;

@@ -25,8 +25,8 @@ async fn sample_behind_query_service() -> (QueryService, String) {
     let sb = sandbox();
     let db = sb.fresh_database().await.expect("fresh database");
     let conn = qsorm_connect::cli::sandbox_connection(sb, &db, None).expect("connection");
-    qsorm_migrations::Runner::of::<qsorm_migrations::Migrator>(&conn)
-        .run(qsorm_migrations::Op::Up(None))
+    qsorm_migrate::Runner::of::<qsorm_migrations::Migrator>(&conn)
+        .run(qsorm_migrate::Op::Up(None))
         .await
         .expect("migrations apply");
     conn.close().await;

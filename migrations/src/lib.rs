@@ -1,5 +1,9 @@
 //! qsorm-migrations: the sample Experience Platform dataset as sea-orm migrations, and the
-//! `migrate` CLI that applies them to PostgreSQL (the sandbox, or any server).
+//! `migrate` binary that applies them to PostgreSQL (the sandbox, or any server).
+//!
+//! It is one user of the runner, `qsorm-migrate`, and written the way any crate of
+//! migrations is: the migrations, a [`Migrator`] listing them with `qsorm_migrate::sourced!`,
+//! and a `main` that calls `qsorm_migrate::cli::run::<Migrator>`.
 //!
 //! | migration | creates |
 //! |---|---|
@@ -9,34 +13,19 @@
 //! | `m20250101_000004_daily_page_views` | the view `daily_page_views` |
 //! | `m20250101_000005_sample_data` | the deterministic sample ([`sample`]): 10,000 events, 1,000 profiles, 2,000 orders |
 //!
-//! [`runner::Runner`] applies them: one transaction per migration (a failure rolls it back
-//! and names the migration and statement), a PostgreSQL advisory lock around the whole run,
-//! a SHA-256 of each migration's source recorded in `qsorm_migration_checksums` (so
+//! `qsorm_migrate::Runner` applies them: one transaction per migration (a failure rolls it
+//! back and names the migration and statement), a PostgreSQL advisory lock around the whole
+//! run, a SHA-256 of each migration's source recorded in `qsorm_migration_checksums` (so
 //! `status` flags sources changed after they ran), and a dry-run mode.
 //!
 //! ## Adding a migration
 //!
 //! `cargo run -p qsorm-migrations --bin migrate -- generate add_something` writes
-//! `src/m<timestamp>_add_something.rs` from `src/migration_template.rs` and inserts
+//! `src/m<timestamp>_add_something.rs` from `qsorm_migrate::generate::TEMPLATE` and inserts
 //! `pub mod ...;` and `sourced!(...),` before the two `migrate-generate:` markers below.
 //! By hand: do the same. The migration's name is its file stem.
 
-pub mod cli;
-pub mod dry_run;
-pub mod error;
-pub mod generate;
-pub mod history;
-pub mod lock;
-pub mod progress;
-pub mod runner;
 pub mod sample;
-pub mod schema_objects;
-pub mod sourced;
-pub mod sql;
-pub mod status;
-
-#[cfg(test)]
-mod migration_template;
 
 pub mod m20250101_000001_web_events;
 pub mod m20250101_000002_profiles;
@@ -45,21 +34,10 @@ pub mod m20250101_000004_daily_page_views;
 pub mod m20250101_000005_sample_data;
 // migrate-generate: modules (keep this line)
 
-pub use error::MigrateError;
-pub use runner::{Op, Runner};
-pub use sourced::{Sourced, SourcedMigrator};
+use std::path::PathBuf;
 
+use qsorm_migrate::{Sourced, SourcedMigrator, sourced};
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
-
-/// A migration of this crate with its source file, which is checksummed.
-macro_rules! sourced {
-    ($module:ident) => {
-        Sourced::new(
-            Box::new($module::Migration),
-            include_str!(concat!(stringify!($module), ".rs")),
-        )
-    };
-}
 
 /// The migrations of this crate.
 #[derive(Debug, Clone, Copy, Default)]
@@ -75,6 +53,11 @@ impl SourcedMigrator for Migrator {
             sourced!(m20250101_000005_sample_data),
             // migrate-generate: list (keep this line)
         ]
+    }
+
+    /// This crate's `src/`, where `migrate generate` writes without `--dir`.
+    fn source_dir() -> Option<PathBuf> {
+        Some(concat!(env!("CARGO_MANIFEST_DIR"), "/src").into())
     }
 }
 

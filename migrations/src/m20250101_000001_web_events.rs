@@ -4,7 +4,7 @@
 use sea_orm_migration::prelude::*;
 use sea_query::extension::postgres::Type;
 
-use crate::sql;
+use qsorm_migrate::sql;
 
 /// This migration.
 #[derive(DeriveMigrationName)]

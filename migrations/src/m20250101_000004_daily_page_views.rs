@@ -3,7 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::m20250101_000001_web_events::WebEvents;
-use crate::sql;
+use qsorm_migrate::sql;
 
 /// This migration.
 #[derive(DeriveMigrationName)]

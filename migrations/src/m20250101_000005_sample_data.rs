@@ -4,8 +4,8 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::progress::rows_bar;
 use crate::sample::{BATCH, Sample, statements as st};
+use qsorm_migrate::progress::rows_bar;
 
 /// This migration.
 #[derive(DeriveMigrationName)]

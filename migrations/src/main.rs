@@ -1,4 +1,4 @@
-//! `migrate`: see `qsorm_migrations::cli`.
+//! `migrate`: the sample dataset's migrations through `qsorm_migrate::cli`.
 
 use std::process::ExitCode;
 
@@ -11,7 +11,8 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match qsorm_migrations::cli::main().await {
+    let cli = qsorm_migrate::cli::Cli::from_args();
+    match qsorm_migrate::cli::run::<qsorm_migrations::Migrator>(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("migrate: error: {e}");

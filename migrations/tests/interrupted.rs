@@ -7,8 +7,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use qsorm_migrate::{MigrateError, Op, Runner, Sourced, sql};
 use qsorm_migrations::sample::{self, Sample};
-use qsorm_migrations::{MigrateError, Op, Runner, Sourced, sql};
 use qsorm_sandbox::Sandbox;
 use qsorm_sandbox::proxy::FaultProxy;
 use sea_orm_migration::prelude::*;

@@ -13,8 +13,8 @@ mod fallback;
 
 use std::time::Instant;
 
+use qsorm_migrate::{Op, Runner, Sourced, sql};
 use qsorm_migrations::sample::{self, Sample};
-use qsorm_migrations::{Op, Runner, Sourced, sql};
 use sea_orm_migration::prelude::*;
 use support::*;
 
@@ -587,7 +587,7 @@ async fn query_service_is_refused_before_any_round_trip() {
     ] {
         let err = result.expect_err("refused");
         assert!(
-            matches!(err, qsorm_migrations::MigrateError::QueryService),
+            matches!(err, qsorm_migrate::MigrateError::QueryService),
             "{err}"
         );
         assert!(err.to_string().contains("qs_script"));

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use qsorm_connect::cli::{ConnectArgs, SANDBOX_DATABASE};
-use qsorm_migrations::{Migrator, Op, Runner};
+use qsorm_migrate::{Op, Runner};
+use qsorm_migrations::Migrator;
 use qsorm_query_service::{QueryServiceOptions, SandboxQueryService};
 
 /// A local Adobe Experience Platform Query Service (PostgreSQL wire protocol, Query Service

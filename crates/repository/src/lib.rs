@@ -14,7 +14,7 @@
 //! | profile | reads | writes |
 //! |---|---|---|
 //! | PostgreSQL | bind parameters; composites as `to_json(col)` | `insert_many` as `COPY` on a pool, else `UNNEST` of one text-array literal per column; UPDATE, DELETE, ON CONFLICT |
-//! | Query Service | inlined literals; `find`/`stream` through a cursor, `FETCH` under the 50,000-row cap | `INSERT INTO t SELECT inline(array(struct(...), ...))` up to 4 MiB per statement, staged for all-or-nothing; update/delete/upsert refused before any round trip |
+//! | Query Service | inlined literals; `find`/`stream` through a cursor, `FETCH` under the 50,000-row cap | `INSERT INTO t SELECT inline(array(struct(...), ...))` up to 4 MiB per statement by default (`Profile::with_statement_cap`), staged for all-or-nothing; update/delete/upsert refused before any round trip |
 //!
 //! [`qs_literal`]: the Query Service entry points into qsorm's one value renderer,
 //! [`qsorm_connect::literal`] (typed literals that a Spark-style lexer and PostgreSQL read
@@ -29,6 +29,9 @@ mod bulk;
 mod copy;
 mod copy_composite;
 mod copy_encode;
+mod copy_fallback;
+mod copy_text;
+mod copy_time;
 mod cursor;
 mod decode_check;
 pub mod error;
@@ -41,6 +44,7 @@ pub mod qs_literal;
 pub mod qs_script;
 mod read;
 mod repo;
+mod row_stream;
 mod rows;
 mod tx;
 mod write;

@@ -126,8 +126,8 @@ async fn sample_schema() -> (String, String) {
     let sb = sandbox();
     let db = sb.fresh_database().await.expect("fresh database");
     let conn = qsorm_connect::cli::sandbox_connection(sb, &db, None).expect("connection");
-    qsorm_migrations::Runner::of::<qsorm_migrations::Migrator>(&conn)
-        .run(qsorm_migrations::Op::Up(Some(4)))
+    qsorm_migrate::Runner::of::<qsorm_migrations::Migrator>(&conn)
+        .run(qsorm_migrate::Op::Up(Some(4)))
         .await
         .expect("migrations apply");
     conn.close().await;

@@ -11,7 +11,8 @@ use qsorm_inspect::{
     ColumnType, InspectError, InspectOptions, Schema, Table, TableKind, UserType, inspect,
     table_names,
 };
-use qsorm_migrations::{Migrator, Op, Runner};
+use qsorm_migrate::{Op, Runner};
+use qsorm_migrations::Migrator;
 use qsorm_query_service::{QueryService, QueryServiceOptions, SandboxQueryService};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 

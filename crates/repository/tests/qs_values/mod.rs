@@ -769,8 +769,8 @@ fn sample_entities_round_trip_through_query_service_inserts() {
             let conn = sandbox_connection(sb, &db, None).expect("connection");
             // The schema migrations (not the sample rows); keys and checks dropped so random
             // rows need no parents.
-            qsorm_migrations::Runner::of::<qsorm_migrations::Migrator>(&conn)
-                .run(qsorm_migrations::Op::Up(Some(4)))
+            qsorm_migrate::Runner::of::<qsorm_migrations::Migrator>(&conn)
+                .run(qsorm_migrate::Op::Up(Some(4)))
                 .await
                 .expect("migrations");
             conn.db()

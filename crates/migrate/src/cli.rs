@@ -1,4 +1,5 @@
-//! The `migrate` command line: parsing and dispatch (`src/main.rs` only calls [`main`]).
+//! The `migrate` command line: parsing and dispatch, generic over the migrations, so that a
+//! crate's `migrate` binary is `run::<Migrator>(Cli::from_args())` and nothing else.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,14 +10,14 @@ use qsorm_connect::cli::ConnectArgs;
 
 use crate::dry_run::render;
 use crate::error::{Direction, MigrateError};
-use crate::generate::{default_dir, generate};
+use crate::generate::generate;
 use crate::runner::{Event, Op, Outcome, Runner};
 use crate::sourced::SourcedMigrator;
 
 /// Statements longer than this are abbreviated in `--dry-run` output unless `--full-sql`.
 pub const DRY_RUN_LIMIT: usize = 2_000;
 
-/// Applies the qsorm sample dataset (web_events, profiles, orders, ...) to PostgreSQL.
+/// Applies a crate's migrations to PostgreSQL.
 ///
 /// Connects like every qsorm tool (flags > QS_* > DATABASE_URL > PG*; .env below the real
 /// environment); with nothing configured it uses the embedded sandbox database `qsorm` when
@@ -69,11 +70,12 @@ pub enum Command {
     Refresh,
     /// Revert all applied migrations and drop the history tables.
     Reset,
-    /// Write a new migration from the template and register it in src/lib.rs.
+    /// Write a new migration from the template and register it in the crate's src/lib.rs.
     Generate {
         /// The migration's name (`add_user_flags`); a timestamp is prepended.
         name: String,
-        /// The crate's source directory (default: this crate's src/).
+        /// The crate's source directory, holding lib.rs (default: the migrations' own, when
+        /// the binary knows it).
         #[arg(long)]
         dir: Option<PathBuf>,
     },
@@ -105,15 +107,22 @@ fn print_event(event: &Event<'_>) {
     }
 }
 
-/// Parses the process arguments and runs with this crate's migrations.
-pub async fn main() -> Result<(), MigrateError> {
-    run::<crate::Migrator>(Cli::parse()).await
+impl Cli {
+    /// Parses the process arguments (exits with usage on an error, like `clap::Parser::parse`).
+    pub fn from_args() -> Cli {
+        Cli::parse()
+    }
 }
 
-/// Runs a parsed command with the migrations of `M`.
+/// Runs a parsed command with the migrations of `M`. `generate` writes into `--dir`, else
+/// into [`SourcedMigrator::source_dir`].
 pub async fn run<M: SourcedMigrator>(cli: Cli) -> Result<(), MigrateError> {
     if let Command::Generate { name, dir } = &cli.command {
-        let dir = dir.clone().unwrap_or_else(default_dir);
+        let dir = dir.clone().or_else(M::source_dir).ok_or_else(|| {
+            MigrateError::Generate(
+                "pass --dir: the crate's source directory (the one holding lib.rs)".to_owned(),
+            )
+        })?;
         let path = generate(&dir, name, chrono::Utc::now())?;
         println!(
             "created {}\nregistered it in {}; rebuild to include it",
@@ -190,4 +199,43 @@ fn summary(o: &Outcome, secs: f64) -> String {
         parts.push("nothing to do".to_owned());
     }
     format!("{} in {secs:.2} s", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sourced::Sourced;
+
+    /// Migrations that do not say where their sources are.
+    struct Elsewhere;
+
+    impl SourcedMigrator for Elsewhere {
+        fn sourced() -> Vec<Sourced> {
+            Vec::new()
+        }
+    }
+
+    #[tokio::test]
+    async fn generate_needs_a_directory_when_the_migrator_gives_none() {
+        let cli = Cli::try_parse_from(["migrate", "generate", "x"]).expect("parses");
+        let err = run::<Elsewhere>(cli).await.expect_err("no directory");
+        assert!(err.to_string().contains("pass --dir"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn generate_writes_into_dir() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lib = format!(
+            "{}\n{}\n",
+            crate::generate::MODULES_MARKER,
+            crate::generate::LIST_MARKER
+        );
+        std::fs::write(dir.path().join("lib.rs"), lib).expect("write lib.rs");
+        let dir_arg = dir.path().to_str().expect("utf-8 path");
+        let cli =
+            Cli::try_parse_from(["migrate", "generate", "x", "--dir", dir_arg]).expect("parses");
+        run::<Elsewhere>(cli).await.expect("generates");
+        let lib = std::fs::read_to_string(dir.path().join("lib.rs")).expect("read lib.rs");
+        assert!(lib.contains("sourced!(m"), "{lib}");
+    }
 }

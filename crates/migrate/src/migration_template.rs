@@ -10,8 +10,8 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Prefer sea-query builders: `manager.create_table(Table::create()...).await?`.
-        // Raw SQL only where they lack the construct, through `crate::sql::exec` (so that a
-        // failure names the statement), with a comment saying why.
+        // Raw SQL only where they lack the construct, through `qsorm_migrate::sql::exec` (so
+        // that a failure names the statement), with a comment saying why.
         let _ = manager;
         Ok(())
     }

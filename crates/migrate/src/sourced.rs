@@ -1,6 +1,8 @@
 //! Migrations paired with their source text, so that each applied migration's checksum can be
 //! recorded and compared later.
 
+use std::path::PathBuf;
+
 use sea_orm_migration::MigrationTrait;
 use sha2::{Digest, Sha256};
 
@@ -45,8 +47,16 @@ pub fn checksum(text: &str) -> String {
 
 /// A list of migrations with their sources, in the order they apply.
 pub trait SourcedMigrator {
-    /// The migrations, oldest first.
+    /// The migrations, oldest first (each usually [`sourced!`](crate::sourced!)).
     fn sourced() -> Vec<Sourced>;
+
+    /// The directory holding the migration files and the `lib.rs` with the
+    /// `migrate-generate:` markers, where `migrate generate` writes when not given `--dir`.
+    /// `None` (the default): `--dir` is required. A crate usually answers
+    /// `Some(concat!(env!("CARGO_MANIFEST_DIR"), "/src").into())`.
+    fn source_dir() -> Option<PathBuf> {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
-//! `migrate generate NAME`: writes `m<YYYYMMDD_HHMMSS>_<name>.rs` from
-//! [`migration_template.rs`](crate) into the source directory and registers it in `lib.rs`,
-//! before the two `migrate-generate:` marker lines (a `pub mod` line and a `sourced!(...)`
-//! entry at the end of the list). Rebuild to include it.
+//! `migrate generate NAME`: writes `m<YYYYMMDD_HHMMSS>_<name>.rs` from [`TEMPLATE`] into a
+//! crate's source directory and registers it in that directory's `lib.rs`, before the two
+//! `migrate-generate:` marker lines (a `pub mod` line and a `sourced!(...)` entry at the end
+//! of the list). Rebuild to include it.
 
 use std::path::{Path, PathBuf};
 
@@ -15,11 +15,6 @@ pub const TEMPLATE: &str = include_str!("migration_template.rs");
 pub const MODULES_MARKER: &str = "// migrate-generate: modules (keep this line)";
 /// Marker before which `sourced!(<module>),` is inserted in `lib.rs`.
 pub const LIST_MARKER: &str = "// migrate-generate: list (keep this line)";
-
-/// This crate's `src` directory, where `generate` writes by default.
-pub fn default_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))
-}
 
 /// `add user flags` -> `add_user_flags`; only ASCII letters, digits and `_` survive.
 pub fn normalize(name: &str) -> Result<String, MigrateError> {
@@ -51,7 +46,8 @@ pub fn module_name(name: &str, at: DateTime<Utc>) -> Result<String, MigrateError
     ))
 }
 
-/// Writes the new migration into `dir` and registers it in `dir/lib.rs`; returns its path.
+/// Writes the new migration into `dir` (a crate's source directory, holding the `lib.rs`
+/// that declares the migrations) and registers it in `dir/lib.rs`; returns its path.
 pub fn generate(dir: &Path, name: &str, at: DateTime<Utc>) -> Result<PathBuf, MigrateError> {
     let module = module_name(name, at)?;
     let lib_path = dir.join("lib.rs");
@@ -121,6 +117,38 @@ mod tests {
             "migration_template"
         );
         assert!(TEMPLATE.contains("{{NAME}}"));
+    }
+
+    #[test]
+    fn writes_into_the_given_directory() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let lib = format!(
+            "pub mod m1;\n{MODULES_MARKER}\nvec![\n    sourced!(m1),\n    {LIST_MARKER}\n]\n"
+        );
+        std::fs::write(dir.path().join("lib.rs"), &lib)?;
+        let at = Utc
+            .with_ymd_and_hms(2025, 6, 1, 12, 30, 5)
+            .single()
+            .ok_or("time")?;
+        let file = generate(dir.path(), "add flag", at)?;
+        assert_eq!(file, dir.path().join("m20250601_123005_add_flag.rs"));
+        let written = std::fs::read_to_string(&file)?;
+        assert!(written.contains("Migration `m20250601_123005_add_flag`"));
+        let lib = std::fs::read_to_string(dir.path().join("lib.rs"))?;
+        assert!(lib.contains(&format!(
+            "pub mod m20250601_123005_add_flag;\n{MODULES_MARKER}"
+        )));
+        assert!(lib.contains(&format!(
+            "    sourced!(m20250601_123005_add_flag),\n    {LIST_MARKER}"
+        )));
+        // The same name at the same second: refused, nothing rewritten.
+        assert!(generate(dir.path(), "add flag", at).is_err());
+        // A lib.rs without the markers: refused.
+        let bare = tempfile::tempdir()?;
+        std::fs::write(bare.path().join("lib.rs"), "pub mod m1;\n")?;
+        assert!(generate(bare.path(), "x", at).is_err());
+        assert!(!bare.path().join("m20250601_123005_x.rs").exists());
+        Ok(())
     }
 
     #[test]
