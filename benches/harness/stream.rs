@@ -1,12 +1,13 @@
 //! Workload 2's streaming task: every event of a large table, one row at a time, never all
-//! in memory: sqlx `fetch` and tokio-postgres `query_raw` (the limits), qsorm `stream` (a
-//! server-side cursor read in pages). Rows/s and the process's peak RSS.
+//! in memory: sqlx `fetch` and tokio-postgres `query_raw` (the limits), qsorm `stream` on the
+//! pool (one streaming query) and inside a transaction (a server-side cursor read in pages).
+//! Rows/s and the process's peak RSS.
 
 use std::time::Instant;
 
 use futures_util::TryStreamExt;
 use qsorm::repository::{Profile, Repo};
-use sea_orm::Condition;
+use sea_orm::{Condition, TransactionTrait};
 
 use super::config::Config;
 use super::copy;
@@ -90,7 +91,27 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
                 Ok(sample)
             })
         })
-        .note(&format!("cursor pages of {page} rows")),
+        .note("on the pool: one streaming query, rows decoded as they arrive"),
+        Contender::new("qsorm stream inside a transaction", move || {
+            Box::pin(async move {
+                let tx = ctx.conn.db().begin().await.map_err(fail("begin"))?;
+                let t = Instant::now();
+                let mut seen = 0u64;
+                {
+                    let mut rows = std::pin::pin!(repo.stream(&tx, Condition::all(), page));
+                    while let Some(row) = rows.try_next().await.map_err(fail("stream"))? {
+                        seen += u64::from(!row.id.is_empty());
+                    }
+                }
+                let sample = Sample::since(t);
+                tx.rollback().await.map_err(fail("rollback"))?;
+                check(seen, n)?;
+                Ok(sample)
+            })
+        })
+        .note(&format!(
+            "server-side cursor in a savepoint, FETCH {page} a page"
+        )),
     ];
     alternate(report, task, cfg.reps, contenders).await;
     Ok(())
