@@ -2,8 +2,8 @@
 //! simple-protocol connection, the repository's inlined reads, Query Service inserts and
 //! scripts), for both flavors.
 //!
-//! A value is rendered from a sea-orm [`Value`], an optional [`SqlType`] (the column or field
-//! it goes into) and a [`Flavor`]:
+//! A value is rendered from a sea-orm [`Value`](sea_orm::Value), an optional [`SqlType`] (the column or field
+//! it goes into) and a [`Flavor`](crate::Flavor):
 //!
 //! - **Query Service** (a Spark-style lexer in front, so PostgreSQL habits are misread):
 //!   - **Strings** never put a quote, a backslash or a control character (below U+0020, and

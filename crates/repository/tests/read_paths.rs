@@ -325,7 +325,7 @@ mod slow {
 /// `pg_sleep`), so the find is still under way when the link stalls.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_link_stalled_in_the_middle_of_a_read_ends_it_with_the_typed_timeout() {
-    use qsorm_connect::{ConnParams, ConnectError, Flavor, SslMode};
+    use qsorm_connect::{ConnParams, Flavor, SslMode};
     use qsorm_sandbox::proxy::FaultProxy;
     use std::time::{Duration, Instant};
 
@@ -376,20 +376,7 @@ async fn a_link_stalled_in_the_middle_of_a_read_ends_it_with_the_typed_timeout()
             (result.map(|rows| rows.len()), Instant::now())
         }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    proxy.stall();
-    let stalled_at = Instant::now();
-    let (result, ended_at) = tokio::time::timeout(Duration::from_secs(30), find)
-        .await
-        .expect("find ends")
-        .expect("task");
-    let took = ended_at.saturating_duration_since(stalled_at);
-    eprintln!("measured: find on a stalled link -> {result:?} after {took:?} (bound {bound:?})");
-    match result {
-        Err(RepoError::Connection(ConnectError::Timeout { .. })) => {}
-        other => panic!("expected the typed timeout, got {other:?}"),
-    }
-    assert!(took <= bound + Duration::from_secs(3), "{took:?}");
+    stall_and_expect_the_typed_timeout("find", &proxy, find, bound).await;
 
     proxy.resume();
     let after = repo
@@ -412,21 +399,34 @@ async fn a_link_stalled_in_the_middle_of_a_read_ends_it_with_the_typed_timeout()
             (result, Instant::now())
         }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    proxy.stall();
-    let stalled_at = Instant::now();
-    let (result, ended_at) = tokio::time::timeout(Duration::from_secs(30), stream)
-        .await
-        .expect("stream ends")
-        .expect("task");
-    let took = ended_at.saturating_duration_since(stalled_at);
-    eprintln!("measured: stream on a stalled link -> {result:?} after {took:?} (bound {bound:?})");
-    match result {
-        Err(RepoError::Connection(ConnectError::Timeout { .. })) => {}
-        other => panic!("expected the typed timeout, got {other:?}"),
-    }
-    assert!(took <= bound + Duration::from_secs(3), "{took:?}");
+    stall_and_expect_the_typed_timeout("stream", &proxy, stream, bound).await;
     proxy.resume();
     let after = repo.find(conn.db(), small).await.expect("after the stall");
     assert_eq!(after.len(), 10);
+}
+
+/// Stalls the link 300 ms into `read` (a task returning its row count and when it ended) and
+/// checks that it ends with the typed timeout within `bound` (plus slack for a loaded machine).
+async fn stall_and_expect_the_typed_timeout(
+    what: &str,
+    proxy: &qsorm_sandbox::proxy::FaultProxy,
+    read: tokio::task::JoinHandle<(Result<usize, RepoError>, std::time::Instant)>,
+    bound: std::time::Duration,
+) {
+    use qsorm_connect::ConnectError;
+    use std::time::{Duration, Instant};
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.stall();
+    let stalled_at = Instant::now();
+    let (result, ended_at) = tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .unwrap_or_else(|_| panic!("{what} ends"))
+        .expect("task");
+    let took = ended_at.saturating_duration_since(stalled_at);
+    eprintln!("measured: {what} on a stalled link -> {result:?} after {took:?} (bound {bound:?})");
+    match result {
+        Err(RepoError::Connection(ConnectError::Timeout { .. })) => {}
+        other => panic!("{what}: expected the typed timeout, got {other:?}"),
+    }
+    assert!(took <= bound + Duration::from_secs(3), "{what}: {took:?}");
 }
