@@ -9,6 +9,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, TransactionTrai
 use super::config::Config;
 use super::copy;
 use super::event::{self, entity};
+use super::library;
 use super::measure::{Contender, Sample, Task, alternate, fail};
 use super::report::Report;
 use super::setup::Ctx;
@@ -63,29 +64,8 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
                 })
             },
         ),
-        Contender::new("sea-orm insert_many, 1,000-row chunks", move || {
-            Box::pin(async move {
-                ctx.exec("TRUNCATE bench_events").await?;
-                let input = models.to_vec();
-                let t = Instant::now();
-                seaorm_chunks(ctx.conn.db(), input, 1_000).await?;
-                Ok(Sample::since(t))
-            })
-        })
-        .note("in one transaction"),
-        Contender::new("qsorm insert_many", move || {
-            Box::pin(async move {
-                ctx.exec("TRUNCATE bench_events").await?;
-                let input = models.to_vec();
-                let t = Instant::now();
-                let written = repo
-                    .insert_many(ctx.conn.db(), input)
-                    .await
-                    .map_err(fail("insert_many"))?;
-                check(written, n)?;
-                Ok(Sample::since(t))
-            })
-        }),
+        library::seaorm_insert(ctx, "bench_events", models),
+        library::qsorm_insert(ctx, "bench_events", repo, models),
         Contender::new("qsorm upsert_many (ON CONFLICT on the key)", move || {
             Box::pin(async move {
                 ctx.exec("TRUNCATE bench_events").await?;

@@ -5,12 +5,12 @@
 use std::time::Instant;
 
 use qsorm::repository::{Profile, Repo};
-use sea_orm::{Condition, EntityTrait, QueryOrder};
 
 use super::config::Config;
 use super::copy;
 use super::event::{self, COLUMNS, EventRow, entity};
 use super::event_insert::check;
+use super::library;
 use super::measure::{Contender, Sample, Task, alternate, fail};
 use super::report::Report;
 use super::setup::Ctx;
@@ -62,31 +62,8 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
                 Ok(sample)
             })
         }),
-        Contender::new("sea-orm find().all()", move || {
-            Box::pin(async move {
-                let t = Instant::now();
-                let got = entity::Entity::find()
-                    .order_by_asc(entity::Column::Id)
-                    .all(ctx.conn.db())
-                    .await
-                    .map_err(fail("sea-orm"))?;
-                let sample = Sample::since(t);
-                check_len(got.len(), n)?;
-                Ok(sample)
-            })
-        }),
-        Contender::new("qsorm find", move || {
-            Box::pin(async move {
-                let t = Instant::now();
-                let got = repo
-                    .find(ctx.conn.db(), Condition::all())
-                    .await
-                    .map_err(fail("find"))?;
-                let sample = Sample::since(t);
-                check_len(got.len(), n)?;
-                Ok(sample)
-            })
-        }),
+        library::seaorm_find::<entity::Entity>(ctx, entity::Column::Id, n),
+        library::qsorm_find(ctx, repo, n),
     ];
     alternate(report, task, cfg.reps, contenders).await;
     Ok(())

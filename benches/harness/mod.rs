@@ -9,6 +9,7 @@ pub mod copy;
 pub mod event;
 pub mod event_insert;
 pub mod event_read;
+pub mod library;
 pub mod measure;
 pub mod query_service;
 pub mod reflection;

@@ -13,14 +13,14 @@ use qsorm::migrate::{Op, Runner};
 use qsorm::migrations::Migrator;
 use qsorm::repository::{Profile, Repo};
 use rust_decimal::Decimal;
-use sea_orm::{Condition, EntityTrait, IntoActiveModel, QueryOrder};
+use sea_orm::{Condition, IntoActiveModel};
 use sqlx::Row as _;
 use sqlx::types::Json;
 
 use super::config::Config;
 use super::copy;
-use super::event_insert::{check, seaorm_chunks};
 use super::event_read::check_len;
+use super::library;
 use super::measure::{Contender, Sample, Task, alternate, fail};
 use super::report::Report;
 use super::setup::Ctx;
@@ -153,28 +153,8 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
             },
         )
         .note("composites and the array of composites by postgres-types' derived ToSql"),
-        Contender::new("sea-orm insert_many, 1,000-row chunks", move || {
-            Box::pin(async move {
-                ctx.exec("TRUNCATE web_events").await?;
-                let input = models.to_vec();
-                let t = Instant::now();
-                seaorm_chunks(ctx.conn.db(), input, 1_000).await?;
-                Ok(Sample::since(t))
-            })
-        }),
-        Contender::new("qsorm insert_many", move || {
-            Box::pin(async move {
-                ctx.exec("TRUNCATE web_events").await?;
-                let input = models.to_vec();
-                let t = Instant::now();
-                let written = repo
-                    .insert_many(ctx.conn.db(), input)
-                    .await
-                    .map_err(fail("insert_many"))?;
-                check(written, n)?;
-                Ok(Sample::since(t))
-            })
-        }),
+        library::seaorm_insert(ctx, "web_events", models),
+        library::qsorm_insert(ctx, "web_events", repo, models),
     ];
     alternate(report, insert, cfg.reps, contenders).await;
     reads(ctx, cfg, report, repo, n).await
@@ -241,31 +221,8 @@ async fn reads(
                 })
             },
         ),
-        Contender::new("sea-orm find().all()", move || {
-            Box::pin(async move {
-                let t = Instant::now();
-                let got = web_events::Entity::find()
-                    .order_by_asc(web_events::Column::Id)
-                    .all(ctx.conn.db())
-                    .await
-                    .map_err(fail("sea-orm"))?;
-                let sample = Sample::since(t);
-                check_len(got.len(), n)?;
-                Ok(sample)
-            })
-        }),
-        Contender::new("qsorm find", move || {
-            Box::pin(async move {
-                let t = Instant::now();
-                let got = repo
-                    .find(ctx.conn.db(), Condition::all())
-                    .await
-                    .map_err(fail("find"))?;
-                let sample = Sample::since(t);
-                check_len(got.len(), n)?;
-                Ok(sample)
-            })
-        }),
+        library::seaorm_find::<web_events::Entity>(ctx, web_events::Column::Id, n),
+        library::qsorm_find(ctx, repo, n),
     ];
     alternate(report, task, cfg.reps, contenders).await;
     Ok(())
