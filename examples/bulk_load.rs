@@ -11,7 +11,7 @@ use std::time::Instant;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use qsorm::connect::cli::ConnectArgs;
-use qsorm::repository::{Profile, Repo, transaction};
+use qsorm::repository::{ConnectionExt, transaction};
 use qsorm_entity::composites::{WebEventsWeb, WebEventsWebPageDetails};
 use qsorm_entity::web_events;
 use qsorm_migrate::{Op, Runner};
@@ -66,10 +66,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     opened.check().await?;
     let conn = &opened.conn;
     Runner::of::<Migrator>(conn).run(Op::Up(None)).await?;
-    let db = &conn.executor();
-    let repo: Repo<web_events::Entity> = Repo::new(Profile::for_connection(conn));
+    let repo = conn.repo::<web_events::Entity>();
     let bulk = Condition::all().add(web_events::Column::Id.starts_with("bulk-"));
-    repo.delete_many(db, bulk.clone()).await?;
+    repo.delete_many(bulk.clone()).await?;
 
     let rows: Vec<_> = (0..args.rows).map(event).collect();
     let bar = ProgressBar::new(u64::try_from(args.rows)?); // hidden when stderr is not a terminal
@@ -78,16 +77,14 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     )?);
     let started = Instant::now();
     let batch = args.batch.max(1);
-    let loaded = transaction(db, |tx| {
-        let (repo, bar) = (repo.clone(), bar.clone());
-        Box::pin(async move {
-            let mut total = 0;
-            for chunk in rows.chunks(batch) {
-                total += repo.insert_many(tx, chunk.to_vec()).await?;
-                bar.inc(u64::try_from(chunk.len()).unwrap_or(0));
-            }
-            Ok(total)
-        })
+    let loaded = transaction(conn, async |tx| {
+        let repo = repo.on(tx);
+        let mut total = 0;
+        for chunk in rows.chunks(batch) {
+            total += repo.insert_many(chunk.to_vec()).await?;
+            bar.inc(u64::try_from(chunk.len()).unwrap_or(0));
+        }
+        Ok(total)
     })
     .await?;
     bar.finish_and_clear();
@@ -96,8 +93,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         "loaded {loaded} events in {secs:.2} s ({:.0} rows/s), nested web structs included",
         loaded as f64 / secs
     );
-    println!("now in the table: {}", repo.count(db, bulk.clone()).await?);
-    println!("removed again: {}", repo.delete_many(db, bulk).await?);
+    println!("now in the table: {}", repo.count(bulk.clone()).await?);
+    println!("removed again: {}", repo.delete_many(bulk).await?);
     conn.close().await;
     Ok(())
 }

@@ -6,15 +6,17 @@
 //! ```
 
 use clap::Parser;
+use qsorm::connect::QsConnection;
 use qsorm::connect::cli::ConnectArgs;
-use qsorm::repository::{ConflictTarget, Profile, Repo, RepoError};
+use qsorm::repository::{ConflictTarget, ConnectionExt, RepoError, transaction};
 use qsorm_entity::composites::{ProfilesPerson, ProfilesPersonName};
 use qsorm_entity::sea_orm_active_enums::ProfilesLoyaltyTier;
-use qsorm_entity::{profiles, web_events};
+use qsorm_entity::{order_lines, orders, profiles, web_events};
 use qsorm_migrate::{Op, Runner};
 use qsorm_migrations::Migrator;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, Condition};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::{ColumnTrait, Condition, FromQueryResult, QueryOrder, QuerySelect};
 
 #[derive(Parser)]
 struct Args {
@@ -55,13 +57,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if !applied.applied.is_empty() {
         println!("applied {} sample migrations", applied.applied.len());
     }
-    let db = &conn.executor();
-    let profiles: Repo<profiles::Entity> = Repo::new(Profile::for_connection(conn));
-    let events: Repo<web_events::Entity> = Repo::new(Profile::for_connection(conn));
+    let profiles = conn.repo::<profiles::Entity>();
+    let events = conn.repo::<web_events::Entity>();
 
     let gold = Condition::all().add(profiles::Column::LoyaltyTier.eq(ProfilesLoyaltyTier::Gold));
-    println!("gold profiles: {}", profiles.count(db, gold.clone()).await?);
-    let page = profiles.page(db, gold, 0, 3).await?;
+    println!("gold profiles: {}", profiles.count(gold.clone()).await?);
+    let page = profiles.page(gold, 0, 3).await?;
     for p in &page.items {
         let name = p.person.as_ref().and_then(|x| x.name.as_ref());
         println!(
@@ -74,8 +75,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let id = "example-crud-profile";
-    profiles.delete(db, id.to_owned()).await?; // leave no trace of an earlier run
-    let stored = profiles.insert(db, new_profile(id)).await?;
+    profiles.delete(id.to_owned()).await?; // leave no trace of an earlier run
+    let stored = profiles.insert(new_profile(id)).await?;
     println!("inserted {} created at {}", stored.id, stored.created_at);
 
     let mut change = profiles::ActiveModel {
@@ -83,10 +84,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         ..Default::default()
     };
     change.loyalty_tier = Set(ProfilesLoyaltyTier::Platinum);
-    let updated = profiles.update(db, change).await?;
+    let updated = profiles.update(change).await?;
     println!("updated tier: {:?}", updated.loyalty_tier);
 
-    match profiles.insert(db, new_profile(id)).await {
+    match profiles.insert(new_profile(id)).await {
         Err(RepoError::UniqueViolation { constraint, .. }) => {
             println!("a second insert is refused by `{constraint}`")
         }
@@ -94,15 +95,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut renamed = new_profile(id);
     renamed.personal_email = Set(Some("countess@example.com".into()));
-    let upserted = profiles
-        .upsert(db, renamed, ConflictTarget::PrimaryKey)
-        .await?;
+    let upserted = profiles.upsert(renamed, ConflictTarget::PrimaryKey).await?;
     println!("upserted e-mail: {:?}", upserted.personal_email);
 
     // Nested XDM structs come back typed.
     let views =
         Condition::all().add(web_events::Column::EventType.eq("web.webpagedetails.pageViews"));
-    let first = events.keyset(db, views, None, 3).await?;
+    let first = events.keyset(views, None, 3).await?;
     for e in &first.items {
         let page = e.web.as_ref().and_then(|w| w.page_details.as_ref());
         println!(
@@ -113,12 +112,90 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    println!("deleted: {}", profiles.delete(db, id.to_owned()).await?);
-    let missing = profiles.get_required(db, id.to_owned()).await;
+    println!("deleted: {}", profiles.delete(id.to_owned()).await?);
+    let missing = profiles.get_required(id.to_owned()).await;
     println!(
         "after delete: {}",
         missing.err().map(|e| e.to_string()).unwrap_or_default()
     );
+
+    queries(conn).await?;
     conn.close().await;
+    Ok(())
+}
+
+/// A row of "events per day and type".
+#[derive(Debug, FromQueryResult)]
+struct Daily {
+    day: chrono::NaiveDate,
+    event_type: String,
+    n: i64,
+}
+
+/// Queries beyond filters, a related load and a transaction.
+async fn queries(conn: &QsConnection) -> Result<(), RepoError> {
+    let events = conn.repo::<web_events::Entity>();
+    let day = || Expr::col(web_events::Column::Timestamp).cast_as(Alias::new("date"));
+    let busiest: Vec<Daily> = events
+        .query()
+        .select_only()
+        .column_as(day(), "day")
+        .column(web_events::Column::EventType)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .group_by(day())
+        .group_by(web_events::Column::EventType)
+        .order_by_desc(Expr::cust("COUNT(*)"))
+        .limit(3)
+        .into_model::<Daily>()
+        .all()
+        .await?;
+    for d in &busiest {
+        println!("{} {}: {} events", d.day, d.event_type, d.n);
+    }
+
+    let latest = conn
+        .repo::<orders::Entity>()
+        .query()
+        .order_by_desc(orders::Column::OrderedAt)
+        .limit(2)
+        .find_with_related(order_lines::Entity)
+        .all()
+        .await?;
+    for (order, lines) in &latest {
+        println!(
+            "order {} ({}): {} lines",
+            order.order_id,
+            order.status,
+            lines.len()
+        );
+    }
+
+    // A transaction is an async closure; `repo.on(tx)` is the repository inside it.
+    let orders = conn.repo::<orders::Entity>();
+    let cancelled = transaction(conn, async |tx| {
+        let Some((order, _)) = latest.first() else {
+            return Ok(0);
+        };
+        let set = orders::ActiveModel {
+            status: Set("cancelled".into()),
+            ..Default::default()
+        };
+        let n = orders
+            .on(tx)
+            .update_many(
+                Condition::all().add(orders::Column::OrderId.eq(order.order_id)),
+                set,
+            )
+            .await?;
+        // Keep the sample as it was: undo by failing the transaction on purpose.
+        Err::<u64, _>(RepoError::InvalidInput(format!(
+            "rolled back after cancelling {n}"
+        )))
+    })
+    .await;
+    println!(
+        "transaction: {}",
+        cancelled.err().map(|e| e.to_string()).unwrap_or_default()
+    );
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! A Query Service "migration" script, run on the sandbox (or any configured server):
 //! CTAS a `daily_revenue` table from `web_events`, append more rows with
 //! `INSERT INTO ... SELECT`, create a view over it, and declare its primary key — then print
-//! what it did. Each run first runs the script's "down" (drop what it creates), so it can be
-//! repeated.
+//! what it did, read back through the repository's typed query builder. Each run first runs
+//! the script's "down" (drop what it creates), so it can be repeated.
 //!
 //! ```text
 //! cargo run --example qs_script                  # sandbox: applies the sample migrations if missing
@@ -15,9 +15,12 @@ use std::time::Instant;
 use clap::Parser;
 use qsorm_connect::Flavor;
 use qsorm_connect::cli::ConnectArgs;
+use qsorm_connect::ident::quote_ident;
+use qsorm_repository::ConnectionExt;
 use qsorm_repository::qs_script::{
     QsScript, add_primary_key, create_table_as, create_view, insert_into_select, run,
 };
+use sea_orm::{FromQueryResult, QueryOrder, QuerySelect};
 use sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement};
 
 #[derive(Parser)]
@@ -32,6 +35,70 @@ struct Args {
     connect: ConnectArgs,
 }
 
+/// The table the script creates: revenue per UTC day and currency.
+mod daily_revenue {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "daily_revenue")]
+    pub struct Model {
+        /// `day/currency`, the key the script declares.
+        #[sea_orm(primary_key, auto_increment = false, column_name = "_id")]
+        pub id: String,
+        pub day: Date,
+        pub currency_code: Option<String>,
+        pub purchases: i64,
+        pub revenue: Option<Decimal>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl qsorm_repository::Table for Entity {}
+}
+
+/// The view the script creates over it: the USD rows.
+mod daily_revenue_usd {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "daily_revenue_usd")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub day: Date,
+        pub purchases: i64,
+        pub revenue: Option<Decimal>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    /// A view: the repository refuses writes before any round trip.
+    impl qsorm_repository::Table for Entity {
+        const READ_ONLY: bool = true;
+    }
+}
+
+/// The totals over `daily_revenue`.
+#[derive(Debug, FromQueryResult)]
+struct Totals {
+    n: i64,
+    days: i64,
+    purchases: i64,
+}
+
+/// A row of `daily_revenue_usd`, its values as text.
+#[derive(Debug, FromQueryResult)]
+struct UsdDay {
+    day: String,
+    purchases: i64,
+    revenue: String,
+}
+
 /// Purchases split at this instant: the CTAS takes the events before, the INSERT the rest.
 const SPLIT: &str = "2025-03-16T00:00:00Z";
 
@@ -39,8 +106,8 @@ const SPLIT: &str = "2025-03-16T00:00:00Z";
 fn nested(flavor: Flavor, column: &str, path: &[&str]) -> Expr {
     match flavor {
         Flavor::Postgres => {
-            let path: Vec<String> = path.iter().map(|p| format!("\"{p}\"")).collect();
-            Expr::cust(format!("(\"{column}\").{}", path.join(".")))
+            let path: Vec<String> = path.iter().map(|p| quote_ident(p)).collect();
+            Expr::cust(format!("({}).{}", quote_ident(column), path.join(".")))
         }
         Flavor::QueryService => Expr::cust(format!("{column}.{}", path.join("."))),
     }
@@ -139,12 +206,12 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    // The wire path the flavor needs: the simple query protocol on Query Service.
-    let db = conn.executor();
+    // The connection sends each statement the way its flavor needs: the simple query
+    // protocol on Query Service.
     let s = script(flavor);
     println!("-- down (start clean)");
     for stmt in s.down_statements() {
-        run(stmt.as_ref(), &db).await?;
+        run(stmt.as_ref(), conn).await?;
         println!("ok: {}", stmt.to_sql()?);
     }
     if args.down {
@@ -154,7 +221,7 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
     println!("-- up");
     for stmt in s.statements() {
         let started = Instant::now();
-        run(stmt.as_ref(), &db).await?;
+        run(stmt.as_ref(), conn).await?;
         println!(
             "ok ({} ms): {}",
             started.elapsed().as_millis(),
@@ -162,16 +229,24 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    let rows = conn
-        .simple_query(
-            "SELECT count(*)::bigint AS n, count(DISTINCT day)::bigint AS days, \
-             sum(purchases)::bigint AS purchases FROM daily_revenue",
+    use daily_revenue::Column as Revenue;
+    let totals = conn
+        .repo::<daily_revenue::Entity>()
+        .query()
+        .select_only()
+        .column_as(Func::count(Expr::col(Asterisk)).cast_as("bigint"), "n")
+        .column_as(
+            Func::count_distinct(Expr::col(Revenue::Day)).cast_as("bigint"),
+            "days",
         )
+        .column_as(
+            Func::sum(Expr::col(Revenue::Purchases)).cast_as("bigint"),
+            "purchases",
+        )
+        .into_model::<Totals>()
+        .one()
         .await?;
-    if let Some(row) = rows.first() {
-        let n: i64 = row.try_get("", "n")?;
-        let days: i64 = row.try_get("", "days")?;
-        let purchases: i64 = row.try_get("", "purchases")?;
+    if let Some(Totals { n, days, purchases }) = totals {
         println!("daily_revenue: {n} rows over {days} days, {purchases} purchases");
     }
     // Spark has no `text` type: Query Service casts to `string`.
@@ -179,16 +254,25 @@ async fn run_example() -> Result<(), Box<dyn std::error::Error>> {
         Flavor::QueryService => "string",
         Flavor::Postgres => "text",
     };
-    let rows = conn
-        .simple_query(&format!(
-            "SELECT CAST(day AS {text}) AS day, CAST(purchases AS bigint) AS purchases, \
-             CAST(revenue AS {text}) AS revenue FROM daily_revenue_usd ORDER BY day LIMIT 3"
-        ))
+    use daily_revenue_usd::Column as Usd;
+    let first_days = conn
+        .repo::<daily_revenue_usd::Entity>()
+        .query()
+        .select_only()
+        .column_as(Expr::col(Usd::Day).cast_as(text), "day")
+        .column_as(Expr::col(Usd::Purchases).cast_as("bigint"), "purchases")
+        .column_as(Expr::col(Usd::Revenue).cast_as(text), "revenue")
+        .order_by_asc(Usd::Day)
+        .limit(3)
+        .into_model::<UsdDay>()
+        .all()
         .await?;
-    for row in rows {
-        let day: String = row.try_get("", "day")?;
-        let purchases: i64 = row.try_get("", "purchases")?;
-        let revenue: String = row.try_get("", "revenue")?;
+    for UsdDay {
+        day,
+        purchases,
+        revenue,
+    } in first_days
+    {
         println!("daily_revenue_usd: {day}  {purchases:>3} purchases  {revenue:>10} USD");
     }
     conn.close().await;

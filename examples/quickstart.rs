@@ -9,7 +9,7 @@
 
 use clap::Parser;
 use qsorm::connect::cli::ConnectArgs;
-use qsorm::repository::{Profile, Repo};
+use qsorm::repository::ConnectionExt;
 use qsorm_entity::web_events;
 use qsorm_inspect::{InspectOptions, table_names, tables_text};
 use qsorm_migrate::{Op, Runner};
@@ -47,15 +47,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     // inspect(engine).get_table_names(): one catalog query on PostgreSQL; on Query Service
     // SHOW TABLES, psql's \d listing and one `SELECT * FROM t WHERE 1=0` per table.
-    // executor(): the wire path this connection's flavor needs (simple protocol on Query
-    // Service, bind parameters on PostgreSQL), chosen once.
-    let db = conn.executor();
-    let tables = table_names(&db, &InspectOptions::for_connection(conn)).await?;
+    // The connection sends each statement the way its flavor needs (simple protocol on
+    // Query Service, bind parameters on PostgreSQL).
+    let tables = table_names(conn, &InspectOptions::for_connection(conn)).await?;
     print!("{}", tables_text(&tables));
 
     if tables.iter().any(|t| t.name == "web_events") {
-        let events: Repo<web_events::Entity> = Repo::new(Profile::for_connection(conn));
-        let total = events.count(&db, Condition::all()).await?;
+        let total = conn
+            .repo::<web_events::Entity>()
+            .count(Condition::all())
+            .await?;
         println!("web_events: {total} rows");
     }
     conn.close().await;

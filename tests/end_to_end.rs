@@ -9,7 +9,7 @@ use qsorm::entity::{order_lines, orders, profiles, web_events};
 use qsorm::inspect::{ColumnType, InspectOptions, inspect, table_names};
 use qsorm::migrate::{Op, Runner};
 use qsorm::migrations::Migrator;
-use qsorm::repository::{Profile, Repo, RepoError, WireMode};
+use qsorm::repository::{Repo, RepoError};
 use qsorm::sandbox::Sandbox;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, Condition};
@@ -63,22 +63,17 @@ async fn sample_dataset_from_migration_to_typed_rows() {
     );
 
     // The generated entities through the repository, bind and simple-protocol paths alike.
-    let bind: Repo<web_events::Entity> = Repo::new(Profile::for_connection(&conn));
-    let inline: Repo<web_events::Entity> =
-        Repo::new(Profile::for_connection(&conn).with_wire(WireMode::Inline));
-    assert_eq!(
-        bind.count(conn.db(), Condition::all())
-            .await
-            .expect("count"),
-        10_000
-    );
+    // The simple connection inlines literals (WireMode::Inline) on PostgreSQL.
+    let bind = Repo::<web_events::Entity, _>::new(conn.db());
+    let inline = Repo::<web_events::Entity, _>::new(&simple);
+    assert_eq!(bind.count(Condition::all()).await.expect("count"), 10_000);
     let a: Vec<web_events::Model> = bind
-        .stream(conn.db(), Condition::all(), 2_500)
+        .stream(Condition::all(), 2_500)
         .try_collect()
         .await
         .expect("stream");
     let b: Vec<web_events::Model> = inline
-        .stream(&simple, Condition::all(), 2_500)
+        .stream(Condition::all(), 2_500)
         .try_collect()
         .await
         .expect("stream");
@@ -98,41 +93,32 @@ async fn sample_dataset_from_migration_to_typed_rows() {
         .count();
     assert!(with_page > 0, "no nested page details decoded");
 
-    let profiles: Repo<profiles::Entity> = Repo::new(Profile::for_connection(&conn));
+    let profiles = Repo::<profiles::Entity, _>::new(conn.db());
     let gold = Condition::all().add(profiles::Column::LoyaltyTier.eq(ProfilesLoyaltyTier::Gold));
-    let gold_count = profiles
-        .count(conn.db(), gold.clone())
-        .await
-        .expect("count");
+    let gold_count = profiles.count(gold.clone()).await.expect("count");
     assert!(gold_count > 0 && gold_count < 1_000);
     let first = profiles
-        .first(conn.db(), gold)
+        .first(gold)
         .await
         .expect("first")
         .expect("a gold profile");
     assert_eq!(first.loyalty_tier, ProfilesLoyaltyTier::Gold);
 
     // Real keys: an order line for an order that does not exist is refused by name.
-    let lines: Repo<order_lines::Entity> = Repo::new(Profile::for_connection(&conn));
-    let some_order = Repo::<orders::Entity>::new(Profile::for_connection(&conn))
-        .first(conn.db(), Condition::all())
+    let lines = Repo::<order_lines::Entity, _>::new(conn.db());
+    let some_order = Repo::<orders::Entity, _>::new(conn.db())
+        .first(Condition::all())
         .await
         .expect("order")
         .expect("an order");
     let existing = lines
-        .first(
-            conn.db(),
-            Condition::all().add(order_lines::Column::OrderId.eq(some_order.order_id)),
-        )
+        .first(Condition::all().add(order_lines::Column::OrderId.eq(some_order.order_id)))
         .await
         .expect("line")
         .expect("a line");
     let mut orphan: order_lines::ActiveModel = existing.clone().into();
     orphan.order_id = Set(-1);
-    let err = lines
-        .insert(conn.db(), orphan)
-        .await
-        .expect_err("orphan line");
+    let err = lines.insert(orphan).await.expect_err("orphan line");
     assert!(
         matches!(err, RepoError::ForeignKeyViolation { .. }),
         "{err:?}"

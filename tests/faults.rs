@@ -15,7 +15,7 @@ use qsorm::entity::profiles;
 use qsorm::entity::sea_orm_active_enums::ProfilesLoyaltyTier;
 use qsorm::migrate::{Op, Runner};
 use qsorm::migrations::Migrator;
-use qsorm::repository::{Profile, Repo, RepoError, transaction};
+use qsorm::repository::{ConnectionExt, Repo, RepoError, transaction};
 use qsorm::sandbox::proxy::FaultProxy;
 use qsorm::sandbox::{Sandbox, SandboxOptions, StopMode};
 use sea_orm::ActiveValue::Set;
@@ -66,8 +66,8 @@ async fn schema_database(sandbox: &Sandbox) -> String {
         .run(Op::Up(Some(4)))
         .await
         .expect("migrate");
-    Repo::<profiles::Entity>::new(Profile::for_connection(&conn))
-        .insert(conn.db(), profile("p0"))
+    conn.repo::<profiles::Entity>()
+        .insert(profile("p0"))
         .await
         .expect("profile p0");
     conn.close().await;
@@ -95,8 +95,10 @@ fn order(id: i64) -> orders::ActiveModel {
     }
 }
 
-fn orders_repo(conn: &QsConnection) -> Repo<orders::Entity> {
-    Repo::new(Profile::for_connection(conn))
+/// The orders repository on `conn`: its profile (error context, call timeout) comes from the
+/// connection, its statements go over the pool with bind parameters (PostgreSQL).
+fn orders_repo(conn: &QsConnection) -> Repo<'_, orders::Entity> {
+    conn.repo::<orders::Entity>()
 }
 
 /// A superuser connection to `db` straight to the server (no proxy, no shared pool).
@@ -183,31 +185,27 @@ async fn backend_killed_mid_transaction_rolls_back_and_the_pool_recovers() {
         let conn = connect(params(sandbox, sandbox.port(), &db).max_connections(2));
         let orders = orders_repo(&conn);
         orders
-            .insert_many(conn.db(), (1..=10).map(order).collect())
+            .insert_many((1..=10).map(order).collect())
             .await
             .expect("seed");
         let before = committed_orders(sandbox, &db).await;
 
         let started = Instant::now();
-        let result = transaction(conn.db(), |tx| {
-            let orders = orders.clone();
-            Box::pin(async move {
-                orders
-                    .insert_many(tx, (100..200).map(order).collect())
-                    .await?;
-                assert_eq!(orders.count(tx, Condition::all()).await?, 110);
-                let pid = backend_pid(tx).await;
-                // Waits (up to 5 s) until the backend is gone.
-                sandbox
-                    .admin_execute(
-                        "postgres",
-                        &format!("SELECT pg_terminate_backend({pid}, 5000)"),
-                    )
-                    .await
-                    .expect("terminate");
-                orders.insert(tx, order(200)).await?;
-                Ok(())
-            })
+        let result = transaction(&conn, async |tx| {
+            let orders = orders.on(tx);
+            orders.insert_many((100..200).map(order).collect()).await?;
+            assert_eq!(orders.count(Condition::all()).await?, 110);
+            let pid = backend_pid(tx).await;
+            // Waits (up to 5 s) until the backend is gone.
+            sandbox
+                .admin_execute(
+                    "postgres",
+                    &format!("SELECT pg_terminate_backend({pid}, 5000)"),
+                )
+                .await
+                .expect("terminate");
+            orders.insert(order(200)).await?;
+            Ok(())
         })
         .await;
         let err = result.expect_err("the transaction's session was terminated");
@@ -221,19 +219,17 @@ async fn backend_killed_mid_transaction_rolls_back_and_the_pool_recovers() {
         assert_eq!(committed_orders(sandbox, &db).await, before);
         assert_eq!(
             orders
-                .count(conn.db(), Condition::all())
+                .count(Condition::all())
                 .await
                 .expect("next call on the pool"),
             10
         );
-        transaction(conn.db(), |tx| {
-            let orders = orders.clone();
-            Box::pin(async move {
-                orders
-                    .insert_many(tx, (100..200).map(order).collect())
-                    .await
-                    .map(drop)
-            })
+        transaction(&conn, async |tx| {
+            orders
+                .on(tx)
+                .insert_many((100..200).map(order).collect())
+                .await
+                .map(drop)
         })
         .await
         .expect("a new transaction on the pool");
@@ -264,10 +260,8 @@ async fn server_restart_fails_calls_in_flight_typed_and_the_pool_reconnects() {
         );
         let orders = orders_repo(&conn);
         // Four pooled connections, all idle after this.
-        let warm = futures_util::future::join_all(
-            (0..4).map(|_| orders.count(conn.db(), Condition::all())),
-        )
-        .await;
+        let warm =
+            futures_util::future::join_all((0..4).map(|_| orders.count(Condition::all()))).await;
         assert!(warm.iter().all(Result::is_ok), "{warm:?}");
 
         // A call in flight across the restart.
@@ -308,19 +302,14 @@ async fn server_restart_fails_calls_in_flight_typed_and_the_pool_reconnects() {
         // IDLE_BEFORE_PING or longer before use, drops the dead ones and connects again
         // (connections used more recently are trusted: see the ping-window test below).
         tokio::time::sleep(IDLE_BEFORE_PING).await;
-        let first = orders.count(conn.db(), Condition::all()).await;
+        let first = orders.count(Condition::all()).await;
         eprintln!("first call after the restart: {first:?}");
         assert_eq!(first.expect("reconnected"), 0);
         for _ in 0..20 {
-            orders
-                .count(conn.db(), Condition::all())
-                .await
-                .expect("later calls");
+            orders.count(Condition::all()).await.expect("later calls");
         }
-        let burst = futures_util::future::join_all(
-            (0..8).map(|i| orders.insert(conn.db(), order(1_000 + i))),
-        )
-        .await;
+        let burst =
+            futures_util::future::join_all((0..8).map(|i| orders.insert(order(1_000 + i)))).await;
         assert!(burst.iter().all(Result::is_ok), "{burst:?}");
 
         // A crash (immediate stop): while the server is down, calls fail typed within the
@@ -332,7 +321,7 @@ async fn server_restart_fails_calls_in_flight_typed_and_the_pool_reconnects() {
             .expect("checkpoint");
         own.stop_server(StopMode::Immediate).expect("crash");
         let started = Instant::now();
-        let down = orders.count(conn.db(), Condition::all()).await;
+        let down = orders.count(Condition::all()).await;
         let took = started.elapsed();
         eprintln!("measured: call while the server is down -> {down:?} after {took:?}");
         let err = down.expect_err("server down");
@@ -347,7 +336,7 @@ async fn server_restart_fails_calls_in_flight_typed_and_the_pool_reconnects() {
         tokio::time::sleep(IDLE_BEFORE_PING).await;
         assert_eq!(
             orders
-                .count(conn.db(), Condition::all())
+                .count(Condition::all())
                 .await
                 .expect("after the crash"),
             8
@@ -372,10 +361,8 @@ async fn links_cut_and_refused_then_accepted_again_recovers_without_restart() {
                 .connect_timeout(connect_timeout),
         );
         let orders = orders_repo(&conn);
-        let warm = futures_util::future::join_all(
-            (0..3).map(|_| orders.count(conn.db(), Condition::all())),
-        )
-        .await;
+        let warm =
+            futures_util::future::join_all((0..3).map(|_| orders.count(Condition::all()))).await;
         assert!(warm.iter().all(Result::is_ok), "{warm:?}");
         let live = proxy.stats().live;
         assert!(live >= 1, "{:?}", proxy.stats());
@@ -385,7 +372,7 @@ async fn links_cut_and_refused_then_accepted_again_recovers_without_restart() {
         // Idle past the ping window: the pool tests the cut connections, then tries new ones.
         tokio::time::sleep(IDLE_BEFORE_PING).await;
         let started = Instant::now();
-        let refused = orders.count(conn.db(), Condition::all()).await;
+        let refused = orders.count(Condition::all()).await;
         let took = started.elapsed();
         eprintln!(
             "measured: call with every link cut and new ones refused -> {refused:?} after {took:?}"
@@ -398,7 +385,7 @@ async fn links_cut_and_refused_then_accepted_again_recovers_without_restart() {
         proxy.refuse_new(false);
         for i in 0..10 {
             orders
-                .insert(conn.db(), order(i))
+                .insert(order(i))
                 .await
                 .expect("recovered without a restart");
         }
@@ -420,26 +407,26 @@ async fn cut_connections_fail_one_call_within_the_ping_window_and_none_after_it(
         let proxy = FaultProxy::to_sandbox(sandbox).expect("proxy");
         let conn = connect(params(sandbox, proxy.port(), &db).max_connections(1));
         let orders = orders_repo(&conn);
-        orders.count(conn.db(), Condition::all()).await.expect("warm");
+        orders.count(Condition::all()).await.expect("warm");
         // Let the release's own ping finish, so the connection is idle in the pool.
         tokio::time::sleep(Duration::from_millis(50)).await;
 
         assert_eq!(proxy.cut_all(), 1);
         let started = Instant::now();
-        let within_window = orders.count(conn.db(), Condition::all()).await;
+        let within_window = orders.count(Condition::all()).await;
         let took = started.elapsed();
         eprintln!("measured: call on a connection cut within the ping window -> {within_window:?} after {took:?}");
         let err = within_window.expect_err("a cut connection used without a ping");
         assert!(is_connection_error(&err), "{err:?}");
         assert!(took < SLACK, "{took:?}");
-        assert_eq!(orders.count(conn.db(), Condition::all()).await.expect("next call"), 0);
+        assert_eq!(orders.count(Condition::all()).await.expect("next call"), 0);
 
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(proxy.cut_all(), 1);
         tokio::time::sleep(IDLE_BEFORE_PING).await;
         assert_eq!(
             orders
-                .count(conn.db(), Condition::all())
+                .count(Condition::all())
                 .await
                 .expect("pinged, found cut, replaced"),
             0
@@ -469,19 +456,17 @@ async fn stalled_link_ends_calls_with_the_typed_timeout_within_the_bound() {
         );
         let orders = orders_repo(&conn);
         assert_eq!(orders.profile().call_timeout(), Some(bound));
-        assert_eq!(orders.count(conn.db(), Condition::all()).await.expect("warm"), 0);
+        assert_eq!(orders.count(Condition::all()).await.expect("warm"), 0);
 
         // A transaction has written a row; the link stalls; its next statement is stuck.
         let stalled_at = Arc::new(std::sync::Mutex::new(None::<Instant>));
-        let result = transaction(conn.db(), |tx| {
-            let (orders, proxy, stalled_at) = (orders.clone(), proxy.clone(), stalled_at.clone());
-            Box::pin(async move {
-                orders.insert(tx, order(1)).await?;
-                proxy.stall();
-                *stalled_at.lock().expect("lock") = Some(Instant::now());
-                orders.insert(tx, order(2)).await?;
-                Ok(())
-            })
+        let result = transaction(&conn, async |tx| {
+            let orders = orders.on(tx);
+            orders.insert(order(1)).await?;
+            proxy.stall();
+            *stalled_at.lock().expect("lock") = Some(Instant::now());
+            orders.insert(order(2)).await?;
+            Ok(())
         })
         .await;
         let took = stalled_at.lock().expect("lock").expect("stalled").elapsed();
@@ -496,7 +481,7 @@ async fn stalled_link_ends_calls_with_the_typed_timeout_within_the_bound() {
         // A new call while the link is still stalled: the pool's check of an idle connection
         // (or a new connection) gets no answer either; it gives up after connect_timeout.
         let started = Instant::now();
-        let new_call = orders.count(conn.db(), Condition::all()).await;
+        let new_call = orders.count(Condition::all()).await;
         let took = started.elapsed();
         eprintln!("measured: new call on a stalled link -> {new_call:?} after {took:?}");
         let err = new_call.expect_err("stalled");
@@ -511,14 +496,14 @@ async fn stalled_link_ends_calls_with_the_typed_timeout_within_the_bound() {
         proxy.resume();
         assert_eq!(
             orders
-                .count(conn.db(), Condition::all())
+                .count(Condition::all())
                 .await
                 .expect("after the stall"),
             0
         );
         no_open_transaction(sandbox, &db).await;
         assert_eq!(committed_orders(sandbox, &db).await, 0);
-        orders.insert(conn.db(), order(3)).await.expect("insert after the stall");
+        orders.insert(order(3)).await.expect("insert after the stall");
         assert_eq!(committed_orders(sandbox, &db).await, 1);
         conn.close().await;
     })
@@ -537,7 +522,7 @@ async fn link_cut_during_a_100k_row_insert_many_leaves_nothing() {
         let conn = connect(params(sandbox, proxy.port(), &db).max_connections(2));
         let orders = orders_repo(&conn);
         orders
-            .insert_many(conn.db(), (1..=10).map(order).collect())
+            .insert_many((1..=10).map(order).collect())
             .await
             .expect("seed");
         let before = committed_orders(sandbox, &db).await;
@@ -547,8 +532,8 @@ async fn link_cut_during_a_100k_row_insert_many_leaves_nothing() {
         let up_before = proxy.stats().bytes_up;
         let started = Instant::now();
         let insert = {
-            let (orders, conn, rows) = (orders.clone(), conn.clone(), batch());
-            tokio::spawn(async move { orders.insert_many(conn.db(), rows).await })
+            let (conn, rows) = (conn.clone(), batch());
+            tokio::spawn(async move { orders_repo(&conn).insert_many(rows).await })
         };
         // Cut once 2 MB of the batch (about a third of it) went up: chunks of 20,000 rows
         // have been written inside the transaction by then, none committed.
@@ -573,7 +558,7 @@ async fn link_cut_during_a_100k_row_insert_many_leaves_nothing() {
         // The pool recovers, and the whole batch goes in: no row of the cut one was kept.
         let started = Instant::now();
         let written = orders
-            .insert_many(conn.db(), batch())
+            .insert_many(batch())
             .await
             .expect("the same batch after the cut");
         eprintln!(
@@ -585,9 +570,7 @@ async fn link_cut_during_a_100k_row_insert_many_leaves_nothing() {
         assert_eq!(committed_orders(sandbox, &db).await, before + ROWS);
         assert_eq!(
             orders
-                .count(
-                    conn.db(),
-                    Condition::all().add(orders::Column::OrderId.gte(1_000))
+                .count(Condition::all().add(orders::Column::OrderId.gte(1_000))
                 )
                 .await
                 .expect("count"),

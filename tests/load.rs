@@ -11,7 +11,7 @@ use qsorm::entity::sea_orm_active_enums::ProfilesLoyaltyTier;
 use qsorm::entity::{orders, profiles};
 use qsorm::migrate::{Op, Runner};
 use qsorm::migrations::Migrator;
-use qsorm::repository::{Profile, Repo, RepoError};
+use qsorm::repository::Repo;
 use qsorm::sandbox::Sandbox;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, Condition};
@@ -72,20 +72,18 @@ fn owner_of(task: usize) -> String {
     format!("load-{task}")
 }
 
+/// A repository error, or a mismatch between what it returned and what the task expects.
+type TaskError = Box<dyn std::error::Error + Send + Sync>;
+
 /// A mismatch between what the repository returned and what the task expects.
-fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), RepoError> {
-    if ok {
-        Ok(())
-    } else {
-        Err(RepoError::Other(what()))
-    }
+fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), TaskError> {
+    if ok { Ok(()) } else { Err(what().into()) }
 }
 
 /// Runs the task's operations; each task owns the keys `task * 1_000_000 + n`, so the
 /// expected state is known exactly whatever the interleaving.
 async fn run_task(task: usize, conn: QsConnection) -> TaskReport {
-    let repo: Repo<orders::Entity> = Repo::new(Profile::for_connection(&conn));
-    let db = conn.db();
+    let repo = Repo::<orders::Entity, _>::new(conn.db());
     let owner = owner_of(task);
     let mine = || Condition::all().add(orders::Column::ProfileId.eq(owner_of(task)));
     let base = i64::try_from(task).expect("task") * 1_000_000;
@@ -98,11 +96,11 @@ async fn run_task(task: usize, conn: QsConnection) -> TaskReport {
         // A deterministic spread over the live keys.
         let pick = |live: &VecDeque<i64>| live[(i * 7_919) % live.len()];
         let started = Instant::now();
-        let outcome: Result<(), RepoError> = async {
+        let outcome: Result<(), TaskError> = async {
             match kind {
                 Kind::Insert => {
                     next += 1;
-                    let row = repo.insert(db, order(next, &owner)).await?;
+                    let row = repo.insert(order(next, &owner)).await?;
                     check(row.order_id == next && row.profile_id == owner, || {
                         format!("insert returned {row:?}")
                     })?;
@@ -114,21 +112,21 @@ async fn run_task(task: usize, conn: QsConnection) -> TaskReport {
                         .collect();
                     next += i64::try_from(BATCH).expect("batch");
                     let n = repo
-                        .insert_many(db, ids.iter().map(|id| order(*id, &owner)).collect())
+                        .insert_many(ids.iter().map(|id| order(*id, &owner)).collect())
                         .await?;
                     check(n == BATCH as u64, || format!("insert_many wrote {n}"))?;
                     live.extend(ids);
                 }
                 Kind::Get => {
                     let id = pick(&live);
-                    let row = repo.get(db, id).await?;
+                    let row = repo.get(id).await?;
                     check(row.as_ref().is_some_and(|r| r.order_id == id), || {
                         format!("get({id}) returned {row:?}")
                     })?;
                 }
                 Kind::GetDeleted => {
                     let id = deleted.last().copied().unwrap_or(base);
-                    let row = repo.get(db, id).await?;
+                    let row = repo.get(id).await?;
                     check(row.is_none(), || {
                         format!("deleted {id} still there: {row:?}")
                     })?;
@@ -141,13 +139,13 @@ async fn run_task(task: usize, conn: QsConnection) -> TaskReport {
                         status: Set(status.clone()),
                         ..Default::default()
                     };
-                    let row = repo.update(db, change).await?;
+                    let row = repo.update(change).await?;
                     check(row.order_id == id && row.status == status, || {
                         format!("update returned {row:?}")
                     })?;
                 }
                 Kind::Find => {
-                    let rows = repo.find(db, mine()).await?;
+                    let rows = repo.find(mine()).await?;
                     let mut found: Vec<i64> = rows.iter().map(|r| r.order_id).collect();
                     let mut expected: Vec<i64> = live.iter().copied().collect();
                     expected.sort_unstable();
@@ -157,14 +155,14 @@ async fn run_task(task: usize, conn: QsConnection) -> TaskReport {
                     })?;
                 }
                 Kind::Count => {
-                    let n = repo.count(db, mine()).await?;
+                    let n = repo.count(mine()).await?;
                     check(n == live.len() as u64, || {
                         format!("count {n}, expected {}", live.len())
                     })?;
                 }
                 Kind::Delete => {
                     let id = live.pop_front().expect("a live row");
-                    let gone = repo.delete(db, id).await?;
+                    let gone = repo.delete(id).await?;
                     check(gone, || format!("delete({id}) deleted nothing"))?;
                     deleted.push(id);
                 }
@@ -234,8 +232,8 @@ async fn load() {
             created_at: Set(chrono::DateTime::UNIX_EPOCH.fixed_offset()),
         })
         .collect();
-    Repo::<profiles::Entity>::new(Profile::for_connection(&conn))
-        .insert_many(conn.db(), owners)
+    Repo::<profiles::Entity, _>::new(conn.db())
+        .insert_many(owners)
         .await
         .expect("owners");
 
@@ -295,7 +293,7 @@ async fn load() {
     );
 
     // Row counts: exactly what each task kept, in total and per task.
-    let repo: Repo<orders::Entity> = Repo::new(Profile::for_connection(&conn));
+    let repo = Repo::<orders::Entity, _>::new(conn.db());
     let expected_total: usize = reports.iter().map(|r| r.live.len()).sum();
     let per_cycle_net = 5; // +1 +5 +1 inserted, -2 deleted
     assert_eq!(
@@ -303,17 +301,12 @@ async fn load() {
         TASKS * OPS_PER_TASK / CYCLE.len() * per_cycle_net
     );
     assert_eq!(
-        repo.count(conn.db(), Condition::all())
-            .await
-            .expect("total"),
+        repo.count(Condition::all()).await.expect("total"),
         expected_total as u64
     );
     for (t, report) in reports.iter().enumerate() {
         let rows = repo
-            .find(
-                conn.db(),
-                Condition::all().add(orders::Column::ProfileId.eq(owner_of(t))),
-            )
+            .find(Condition::all().add(orders::Column::ProfileId.eq(owner_of(t))))
             .await
             .expect("find");
         let mut found: Vec<i64> = rows.iter().map(|r| r.order_id).collect();

@@ -10,14 +10,13 @@ use futures_util::TryStreamExt;
 use qsorm::connect::QsConnection;
 use qsorm::connect::cli::sandbox_connection;
 use qsorm::entity::composites::{
-    COMPOSITE_TYPES, WebEventsAcme, WebEventsCommerce, WebEventsCommerceOrder,
-    WebEventsProductListItems, WebEventsProductListItemsList, WebEventsWeb,
-    WebEventsWebPageDetails,
+    WebEventsAcme, WebEventsCommerce, WebEventsCommerceOrder, WebEventsProductListItems,
+    WebEventsProductListItemsList, WebEventsWeb, WebEventsWebPageDetails,
 };
 use qsorm::entity::web_events;
 use qsorm::migrate::{Op, Runner};
 use qsorm::migrations::Migrator;
-use qsorm::repository::{MAX_STATEMENT_BYTES, Profile, Recorder, Repo, RepoError};
+use qsorm::repository::{ConnectionExt, MAX_STATEMENT_BYTES, Recorder, RepoError};
 use qsorm::sandbox::Sandbox;
 use qsorm_query_service::{QueryServiceOptions, SandboxQueryService};
 use rust_decimal::Decimal;
@@ -108,20 +107,20 @@ async fn repository_flow_with_hostile_values_on_the_local_query_service() {
             .build()
             .expect("config"),
     );
-    let ex = conn.executor();
+    // The connection sends each statement the way Query Service needs (simple protocol);
+    // the composite types come with the entity.
     let recorder = Recorder::new();
-    let profile = Profile::for_connection(&conn)
-        .with_composite_types(COMPOSITE_TYPES)
+    let repo = conn
+        .repo::<web_events::Entity>()
         .with_recorder(recorder.clone());
-    let repo: Repo<web_events::Entity> = Repo::new(profile);
 
     let started = std::time::Instant::now();
     let lap = |what: &str| eprintln!("{what}: {:?}", started.elapsed());
-    let first = repo.insert(&ex, event(0)).await.expect("insert");
+    let first = repo.insert(event(0)).await.expect("insert");
     assert_eq!(first.event_type, hostile(0));
     let n = 10_000;
     let written = repo
-        .insert_many(&ex, (1..=n).map(event).collect())
+        .insert_many((1..=n).map(event).collect())
         .await
         .expect("insert_many");
     assert_eq!(written, u64::try_from(n).expect("n"));
@@ -163,16 +162,13 @@ async fn repository_flow_with_hostile_values_on_the_local_query_service() {
     );
     assert!(batch[batch.len() - 1].starts_with("DROP TABLE IF EXISTS qsorm_stage_"));
     let total = u64::try_from(n + 1).expect("n");
-    assert_eq!(
-        repo.count(&ex, Condition::all()).await.expect("count"),
-        total
-    );
+    assert_eq!(repo.count(Condition::all()).await.expect("count"), total);
 
     // Every row, read back through Query Service, equals what the storage holds (read there
     // over the bind path with PostgreSQL's own decoding).
-    let pg_repo: Repo<web_events::Entity> = Repo::new(Profile::postgres());
+    let pg_repo = pg.db().repo::<web_events::Entity>();
     let stored: BTreeMap<String, web_events::Model> = pg_repo
-        .find(pg.db(), Condition::all())
+        .find(Condition::all())
         .await
         .expect("storage read")
         .into_iter()
@@ -183,7 +179,7 @@ async fn repository_flow_with_hostile_values_on_the_local_query_service() {
         assert_eq!(m.event_type, hostile(i), "row {i} changed on the way in");
     }
     let streamed: Vec<web_events::Model> = repo
-        .stream(&ex, Condition::all(), 3_000)
+        .stream(Condition::all(), 3_000)
         .try_collect()
         .await
         .expect("stream");
@@ -197,21 +193,18 @@ async fn repository_flow_with_hostile_values_on_the_local_query_service() {
             m.id
         );
     }
-    let found = repo.find(&ex, Condition::all()).await.expect("find");
+    let found = repo.find(Condition::all()).await.expect("find");
     assert_eq!(found, streamed);
     lap("find");
 
-    let page = repo
-        .page(&ex, Condition::all(), 2, 1_000)
-        .await
-        .expect("page");
+    let page = repo.page(Condition::all(), 2, 1_000).await.expect("page");
     assert_eq!(page.items.len(), 1_000);
     assert_eq!(page.items[0], streamed[2_000]);
     let mut after = None;
     let mut seen = 0;
     loop {
         let kp = repo
-            .keyset(&ex, Condition::all(), after, 4_000)
+            .keyset(Condition::all(), after, 4_000)
             .await
             .expect("keyset");
         seen += kp.items.len();
@@ -224,12 +217,12 @@ async fn repository_flow_with_hostile_values_on_the_local_query_service() {
 
     // Refusals come before any round trip, typed.
     let err = repo
-        .update(&ex, event(1))
+        .update(event(1))
         .await
         .expect_err("no UPDATE on Query Service");
     assert!(matches!(err, RepoError::Unsupported { .. }), "{err:?}");
     let err = repo
-        .delete(&ex, "qs-000001".to_owned())
+        .delete("qs-000001".to_owned())
         .await
         .expect_err("no DELETE on Query Service");
     assert!(matches!(err, RepoError::Unsupported { .. }), "{err:?}");
@@ -239,10 +232,7 @@ async fn repository_flow_with_hostile_values_on_the_local_query_service() {
     let mut rows: Vec<web_events::ActiveModel> = (n + 10..n + 8_010).map(event).collect();
     rows[7_900].timestamp = sea_orm::ActiveValue::NotSet;
     assert!(repo.query_service_insert_sql(&rows).expect("sql").len() >= 2);
-    let err = repo
-        .insert_many(&ex, rows)
-        .await
-        .expect_err("NOT NULL violated");
+    let err = repo.insert_many(rows).await.expect_err("NOT NULL violated");
     assert!(
         matches!(
             err,
@@ -250,10 +240,7 @@ async fn repository_flow_with_hostile_values_on_the_local_query_service() {
         ),
         "{err:?}"
     );
-    assert_eq!(
-        repo.count(&ex, Condition::all()).await.expect("count"),
-        total
-    );
+    assert_eq!(repo.count(Condition::all()).await.expect("count"), total);
     let left: Vec<_> = conn
         .simple_query("SHOW TABLES")
         .await
@@ -267,19 +254,13 @@ async fn repository_flow_with_hostile_values_on_the_local_query_service() {
     // A NUL is refused naming the column, nothing written.
     let mut bad = event(n + 1);
     bad.event_type = Set("nul\0byte".into());
-    let err = repo.insert(&ex, bad).await.expect_err("NUL refused");
+    let err = repo.insert(bad).await.expect_err("NUL refused");
     assert!(matches!(err, RepoError::InvalidInput(_)), "{err:?}");
-    assert_eq!(
-        repo.count(&ex, Condition::all()).await.expect("count"),
-        total
-    );
+    assert_eq!(repo.count(Condition::all()).await.expect("count"), total);
     // Filters with hostile values travel inlined.
     for i in [1usize, 2, 3, 4, 5, 6, 7] {
         let rows = repo
-            .find(
-                &ex,
-                Condition::all().add(web_events::Column::EventType.eq(hostile(i))),
-            )
+            .find(Condition::all().add(web_events::Column::EventType.eq(hostile(i))))
             .await
             .unwrap_or_else(|e| panic!("find by {:?}: {e}", hostile(i)));
         assert_eq!(rows.len(), 1, "find by {:?}", hostile(i));

@@ -41,7 +41,7 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report, db: &str) -> Resu
                     sandbox_connection(&ctx.sandbox, db, None).map_err(fail("connection"))?;
                 let t = Instant::now();
                 let opts = InspectOptions::for_connection(&conn).with_schemas(["public"]);
-                let schema = inspect(&conn.executor(), &opts)
+                let schema = inspect(conn.executor(), &opts)
                     .await
                     .map_err(fail("inspect"))?;
                 let generated =

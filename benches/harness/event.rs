@@ -49,6 +49,9 @@ pub mod entity {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    /// Writable, no nested column.
+    impl qsorm_repository::Table for Entity {}
 }
 
 /// One event as the raw drivers see it.

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use qsorm::repository::{ConflictTarget, Profile, Repo};
+use qsorm::repository::{ConflictTarget, Repo};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, TransactionTrait};
 
 use super::config::Config;
@@ -44,7 +44,7 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
     ctx.exec(event::SCHEMA).await?;
     let rows = event::rows(cfg.rows);
     let models: Vec<entity::ActiveModel> = rows.iter().map(|r| r.active()).collect();
-    let repo: Repo<entity::Entity> = Repo::new(Profile::for_connection(&ctx.conn));
+    let repo = Repo::<entity::Entity, _>::new(ctx.conn.db());
     let n = u64::try_from(cfg.rows).map_err(fail("rows"))?;
     let (rows, models, repo) = (&rows, &models, &repo);
     let task = Task {
@@ -72,7 +72,7 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
                 let input = models.to_vec();
                 let t = Instant::now();
                 let written = repo
-                    .upsert_many(ctx.conn.db(), input, ConflictTarget::PrimaryKey)
+                    .upsert_many(input, ConflictTarget::PrimaryKey)
                     .await
                     .map_err(fail("upsert_many"))?;
                 check(written, n)?;

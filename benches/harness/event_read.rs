@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use qsorm::repository::{Profile, Repo};
+use qsorm::repository::Repo;
 
 use super::config::Config;
 use super::copy;
@@ -26,7 +26,7 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
     copy::events(&ctx.pg, &event::rows(cfg.rows)).await?;
     ctx.exec("ANALYZE bench_events").await?;
     let n = u64::try_from(cfg.rows).map_err(fail("rows"))?;
-    let repo: Repo<entity::Entity> = Repo::new(Profile::for_connection(&ctx.conn));
+    let repo = Repo::<entity::Entity, _>::new(ctx.conn.db());
     let repo = &repo;
     let sql = format!("SELECT {COLUMNS} FROM bench_events ORDER BY id");
     let sql = sql.as_str();
@@ -63,7 +63,7 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
             })
         }),
         library::seaorm_find::<entity::Entity>(ctx, entity::Column::Id, n),
-        library::qsorm_find(ctx, repo, n),
+        library::qsorm_find(repo, n),
     ];
     alternate(report, task, cfg.reps, contenders).await;
     Ok(())

@@ -4,8 +4,8 @@
 
 use std::time::Instant;
 
-use qsorm::repository::Repo;
-use sea_orm::{ActiveModelTrait, Condition, EntityTrait, QueryOrder};
+use qsorm::repository::{Repo, Table};
+use sea_orm::{ActiveModelTrait, Condition, DatabaseConnection, EntityTrait, QueryOrder};
 
 use super::event_insert::{check, seaorm_chunks};
 use super::event_read::check_len;
@@ -34,11 +34,11 @@ where
 pub fn qsorm_insert<'a, E, A>(
     ctx: &'a Ctx,
     table: &'a str,
-    repo: &'a Repo<E>,
+    repo: &'a Repo<'a, E, DatabaseConnection>,
     models: &'a [A],
 ) -> Contender<'a>
 where
-    E: EntityTrait,
+    E: Table,
     A: ActiveModelTrait<Entity = E> + Send + Clone + 'a,
 {
     Contender::new("qsorm insert_many", move || {
@@ -47,10 +47,7 @@ where
             let input = models.to_vec();
             let want = u64::try_from(input.len()).map_err(fail("rows"))?;
             let t = Instant::now();
-            let written = repo
-                .insert_many(ctx.conn.db(), input)
-                .await
-                .map_err(fail("insert_many"))?;
+            let written = repo.insert_many(input).await.map_err(fail("insert_many"))?;
             check(written, want)?;
             Ok(Sample::since(t))
         })
@@ -74,15 +71,15 @@ pub fn seaorm_find<'a, E: EntityTrait>(ctx: &'a Ctx, key: E::Column, n: u64) -> 
     })
 }
 
-/// qsorm `find` of every row; fails unless it read `n` rows.
-pub fn qsorm_find<'a, E: EntityTrait>(ctx: &'a Ctx, repo: &'a Repo<E>, n: u64) -> Contender<'a> {
+/// qsorm `find` of every row (on the repository's connection); fails unless it read `n` rows.
+pub fn qsorm_find<'a, E: Table>(
+    repo: &'a Repo<'a, E, DatabaseConnection>,
+    n: u64,
+) -> Contender<'a> {
     Contender::new("qsorm find", move || {
         Box::pin(async move {
             let t = Instant::now();
-            let got = repo
-                .find(ctx.conn.db(), Condition::all())
-                .await
-                .map_err(fail("find"))?;
+            let got = repo.find(Condition::all()).await.map_err(fail("find"))?;
             let sample = Sample::since(t);
             check_len(got.len(), n)?;
             Ok(sample)

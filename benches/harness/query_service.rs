@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use qsorm::connect::QsConnection;
-use qsorm::repository::{Profile, Recorder, Repo};
+use qsorm::repository::{ConnectionExt, Recorder, Repo};
 use qsorm_query_service::{QueryServiceOptions, SandboxQueryService};
 use sea_orm::Condition;
 
@@ -18,10 +18,12 @@ use super::report::Report;
 use super::setup::{Ctx, tokio_pg};
 
 /// A repository recording into a fresh recorder.
-fn recorded(conn: &QsConnection) -> (Repo<entity::Entity>, Recorder) {
+fn recorded(conn: &QsConnection) -> (Repo<'_, entity::Entity>, Recorder) {
     let recorder = Recorder::new();
-    let profile = Profile::for_connection(conn).with_recorder(recorder.clone());
-    (Repo::new(profile), recorder)
+    let repo = conn
+        .repo::<entity::Entity>()
+        .with_recorder(recorder.clone());
+    (repo, recorder)
 }
 
 fn statements(sample: Sample, recorder: &Recorder) -> Sample {
@@ -70,12 +72,8 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
                 .map_err(fail("truncate"))?;
             let (repo, recorder) = recorded(conn);
             let input = models.to_vec();
-            let ex = conn.executor();
             let t = Instant::now();
-            let written = repo
-                .insert_many(&ex, input)
-                .await
-                .map_err(fail("insert_many"))?;
+            let written = repo.insert_many(input).await.map_err(fail("insert_many"))?;
             let sample = Sample::since(t);
             check(written, n)?;
             Ok(statements(sample, &recorder))
@@ -91,12 +89,8 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
     let reader = Contender::new("qsorm find", move || {
         Box::pin(async move {
             let (repo, recorder) = recorded(conn);
-            let ex = conn.executor();
             let t = Instant::now();
-            let got = repo
-                .find(&ex, Condition::all())
-                .await
-                .map_err(fail("find"))?;
+            let got = repo.find(Condition::all()).await.map_err(fail("find"))?;
             let sample = Sample::since(t);
             check_len(got.len(), n)?;
             Ok(statements(sample, &recorder))

@@ -6,10 +6,10 @@
 
 use std::time::Instant;
 
-use qsorm::connect::QsConnection;
-use qsorm::repository::{Profile, Repo};
+use qsorm::repository::Repo;
 use qsorm::sandbox::proxy::FaultProxy;
 use sea_orm::ActiveValue::Set;
+use sea_orm::DatabaseConnection;
 
 use super::config::Config;
 use super::copy;
@@ -22,9 +22,9 @@ use super::setup::{Ctx, qsorm_via, sqlx_via_unpinged};
 struct Via<'a> {
     ctx: &'a Ctx,
     proxy: FaultProxy,
-    conn: QsConnection,
     pool: sqlx::PgPool,
-    repo: Repo<entity::Entity>,
+    /// qsorm on its own connection through the proxy.
+    repo: Repo<'a, entity::Entity, DatabaseConnection>,
     rows: Vec<EventRow>,
 }
 
@@ -62,18 +62,13 @@ fn contenders<'a>(via: &'a Via<'a>, op: &'static str) -> Vec<Contender<'a>> {
     let qsorm = move || -> Run<'a> {
         Box::pin(async move {
             let before = via.reset(op != "insert").await?;
-            let db = via.conn.db();
             let inputs: Vec<entity::ActiveModel> = via.rows.iter().map(|r| r.active()).collect();
             let t = Instant::now();
             for (row, model) in via.rows.iter().zip(inputs) {
                 match op {
-                    "insert" => drop(via.repo.insert(db, model).await.map_err(fail("insert"))?),
+                    "insert" => drop(via.repo.insert(model).await.map_err(fail("insert"))?),
                     "get" => {
-                        let got = via
-                            .repo
-                            .get(db, row.id.clone())
-                            .await
-                            .map_err(fail("get"))?;
+                        let got = via.repo.get(row.id.clone()).await.map_err(fail("get"))?;
                         got.ok_or("get found nothing")?;
                     }
                     "update" => {
@@ -82,12 +77,12 @@ fn contenders<'a>(via: &'a Via<'a>, op: &'static str) -> Vec<Contender<'a>> {
                             kind: Set("updated".to_owned()),
                             ..Default::default()
                         };
-                        drop(via.repo.update(db, set).await.map_err(fail("update"))?);
+                        drop(via.repo.update(set).await.map_err(fail("update"))?);
                     }
                     _ => {
                         let gone = via
                             .repo
-                            .delete(db, row.id.clone())
+                            .delete(row.id.clone())
                             .await
                             .map_err(fail("delete"))?;
                         gone.then_some(()).ok_or("delete found nothing")?;
@@ -149,12 +144,11 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
     let proxy = FaultProxy::to_sandbox(&ctx.sandbox).map_err(fail("proxy"))?;
     let conn = qsorm_via(&ctx.sandbox, &ctx.db, proxy.port())?;
     let pool = sqlx_via_unpinged(&ctx.sandbox, &ctx.db, proxy.port());
-    let repo = Repo::new(Profile::for_connection(&conn));
+    let repo = Repo::<entity::Entity, _>::new(conn.db());
     let via = Via {
         ctx,
         rows: event::rows(cfg.single_ops),
         proxy,
-        conn,
         pool,
         repo,
     };
@@ -167,6 +161,6 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
         };
         alternate(report, task, cfg.reps, contenders(&via, op)).await;
     }
-    via.conn.close().await;
+    conn.close().await;
     Ok(())
 }

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use futures_util::TryStreamExt;
-use qsorm::repository::{Profile, Repo};
+use qsorm::repository::Repo;
 use sea_orm::{Condition, TransactionTrait};
 
 use super::config::Config;
@@ -35,7 +35,7 @@ async fn load(ctx: &Ctx, n: usize) -> Result<(), String> {
 pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), String> {
     load(ctx, cfg.stream_rows).await?;
     let n = u64::try_from(cfg.stream_rows).map_err(fail("rows"))?;
-    let repo: Repo<entity::Entity> = Repo::new(Profile::for_connection(&ctx.conn));
+    let repo = Repo::<entity::Entity, _>::new(ctx.conn.db());
     let repo = &repo;
     let page = cfg.stream_page;
     let sql = format!("SELECT {COLUMNS} FROM bench_events ORDER BY id");
@@ -81,7 +81,7 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
         Contender::new("qsorm stream", move || {
             Box::pin(async move {
                 let t = Instant::now();
-                let mut rows = std::pin::pin!(repo.stream(ctx.conn.db(), Condition::all(), page));
+                let mut rows = std::pin::pin!(repo.stream(Condition::all(), page));
                 let mut seen = 0u64;
                 while let Some(row) = rows.try_next().await.map_err(fail("stream"))? {
                     seen += u64::from(!row.id.is_empty());
@@ -95,10 +95,11 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
         Contender::new("qsorm stream inside a transaction", move || {
             Box::pin(async move {
                 let tx = ctx.conn.db().begin().await.map_err(fail("begin"))?;
+                let on_tx = repo.on(&tx);
                 let t = Instant::now();
                 let mut seen = 0u64;
                 {
-                    let mut rows = std::pin::pin!(repo.stream(&tx, Condition::all(), page));
+                    let mut rows = std::pin::pin!(on_tx.stream(Condition::all(), page));
                     while let Some(row) = rows.try_next().await.map_err(fail("stream"))? {
                         seen += u64::from(!row.id.is_empty());
                     }

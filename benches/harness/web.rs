@@ -4,16 +4,15 @@
 use std::time::Instant;
 
 use qsorm::entity::composites::{
-    COMPOSITE_TYPES, WebEventsAcme, WebEventsCommerce, WebEventsCommerceOrder,
-    WebEventsProductListItems, WebEventsProductListItemsList, WebEventsWeb,
-    WebEventsWebPageDetails,
+    WebEventsAcme, WebEventsCommerce, WebEventsCommerceOrder, WebEventsProductListItems,
+    WebEventsProductListItemsList, WebEventsWeb, WebEventsWebPageDetails,
 };
 use qsorm::entity::web_events;
 use qsorm::migrate::{Op, Runner};
 use qsorm::migrations::Migrator;
-use qsorm::repository::{Profile, Repo};
+use qsorm::repository::Repo;
 use rust_decimal::Decimal;
-use sea_orm::{Condition, IntoActiveModel};
+use sea_orm::{Condition, DatabaseConnection, IntoActiveModel};
 use sqlx::Row as _;
 use sqlx::types::Json;
 
@@ -130,8 +129,8 @@ pub async fn run(ctx: &Ctx, cfg: &Config, report: &mut Report) -> Result<(), Str
         .map(IntoActiveModel::into_active_model)
         .collect();
     let n = u64::try_from(cfg.web_rows).map_err(fail("rows"))?;
-    let profile = Profile::for_connection(&ctx.conn).with_composite_types(COMPOSITE_TYPES);
-    let repo: Repo<web_events::Entity> = Repo::new(profile);
+    // The composite types come with the entity (`qsorm_repository::Table`).
+    let repo = Repo::<web_events::Entity, _>::new(ctx.conn.db());
     let raw: Vec<copy::web_row::WebRow> = rows.iter().map(copy::web_row::WebRow::from).collect();
     let types = &copy::WebTypes::resolve(&ctx.pg).await?;
     let (raw, models, repo) = (&raw, &models, &repo);
@@ -165,21 +164,16 @@ async fn reads(
     ctx: &Ctx,
     cfg: &Config,
     report: &mut Report,
-    repo: &Repo<web_events::Entity>,
+    repo: &Repo<'_, web_events::Entity, DatabaseConnection>,
     n: u64,
 ) -> Result<(), String> {
-    let count = repo
-        .count(ctx.conn.db(), Condition::all())
-        .await
-        .map_err(fail("count"))?;
+    let count = repo.count(Condition::all()).await.map_err(fail("count"))?;
     if count != n {
         ctx.exec("TRUNCATE web_events").await?;
         let all = (0..cfg.web_rows)
             .map(|i| model(i).into_active_model())
             .collect();
-        repo.insert_many(ctx.conn.db(), all)
-            .await
-            .map_err(fail("load"))?;
+        repo.insert_many(all).await.map_err(fail("load"))?;
     }
     ctx.exec("ANALYZE web_events").await?;
     let task = Task {
@@ -222,7 +216,7 @@ async fn reads(
             },
         ),
         library::seaorm_find::<web_events::Entity>(ctx, web_events::Column::Id, n),
-        library::qsorm_find(ctx, repo, n),
+        library::qsorm_find(repo, n),
     ];
     alternate(report, task, cfg.reps, contenders).await;
     Ok(())

@@ -139,7 +139,7 @@ pub async fn tables(
     schemas: &[String],
 ) -> Result<Vec<TableSummary>, ListingError> {
     let opts = InspectOptions::for_connection(conn).with_schemas(schemas.iter().cloned());
-    let list = table_names(&conn.executor(), &opts).await?;
+    let list = table_names(conn.executor(), &opts).await?;
     let missing = empty_schemas(schemas, |s| list.iter().any(|t| t.schema == s));
     if !missing.is_empty() {
         return Err(ListingError::SchemaNotFound(missing));
@@ -225,7 +225,7 @@ pub async fn describe(
     schemas: &[String],
 ) -> Result<Described, ListingError> {
     let opts = InspectOptions::for_connection(conn).with_schemas(schemas.iter().cloned());
-    let schema = inspect(&conn.executor(), &opts).await?;
+    let schema = inspect(conn.executor(), &opts).await?;
     for warning in &schema.warnings {
         eprintln!("warning: {warning}");
     }

@@ -241,7 +241,7 @@ async fn reflect_and_generate(
         .allow_partial(args.allow_partial);
     // On Query Service the reflection opens its own simple-protocol session from the
     // connection's settings (`for_connection`); the pool is for PostgreSQL.
-    let schema = inspect(&conn.executor(), &inspect_opts).await;
+    let schema = inspect(conn.executor(), &inspect_opts).await;
     spinner.finish_and_clear();
     let schema = schema?;
     listing::check_selection(&schema, &args.schemas, &opts)?;

@@ -236,7 +236,7 @@ async fn tables_without_primary_key_follow_the_key_rule() {
     // --primary-key: the given columns, writable.
     let keyed = file("events_keyed.rs");
     assert!(
-        keyed.contains("pub const READ_ONLY: bool = false;"),
+        keyed.contains("impl qsorm_repository::Table for Entity {}"),
         "{keyed}"
     );
     assert_eq!(keyed.matches("primary_key").count(), 2, "{keyed}");
@@ -244,7 +244,7 @@ async fn tables_without_primary_key_follow_the_key_rule() {
     // `_id`: the XDM record id, writable.
     let with_id = file("events_with_id.rs");
     assert!(
-        with_id.contains("pub const READ_ONLY: bool = false;"),
+        with_id.contains("impl qsorm_repository::Table for Entity {}"),
         "{with_id}"
     );
     assert!(with_id.contains("primary_key,"), "{with_id}");
@@ -256,7 +256,8 @@ async fn tables_without_primary_key_follow_the_key_rule() {
     // Neither: the first column, read-only, and a warning.
     let loose = file("events_loose.rs");
     assert!(
-        loose.contains("pub const READ_ONLY: bool = true;"),
+        loose.contains("const READ_ONLY: bool = true;")
+            && loose.contains("impl qsorm_repository::Table for Entity {"),
         "{loose}"
     );
     assert!(

@@ -12,6 +12,7 @@
 use std::time::{Duration, Instant};
 
 use qsorm::connect::QsConnection;
+use qsorm::connect::{Flavor, SimpleConnection};
 use qsorm::entity::composites::{
     COMPOSITE_TYPES, WebEventsAcme, WebEventsCommerce, WebEventsCommerceOrder,
     WebEventsProductListItems, WebEventsProductListItemsList, WebEventsWeb,
@@ -19,7 +20,7 @@ use qsorm::entity::composites::{
 };
 use qsorm::entity::web_events;
 use qsorm::repository::qs_literal::{CompositeTypes, QsType, qs_ident, value_literal};
-use qsorm::repository::{MAX_STATEMENT_BYTES, Profile, Recorder, Repo};
+use qsorm::repository::{ConnectionExt, MAX_STATEMENT_BYTES, Recorder};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, ActiveValue, Condition, IdenStatic, Iterable};
 
@@ -122,19 +123,17 @@ pub async fn measure(
 ) {
     let n = rows.len();
     let recorder = Recorder::new();
-    let profile = Profile::for_connection(conn)
-        .with_composite_types(COMPOSITE_TYPES)
+    let repo = conn
+        .repo::<web_events::Entity>()
         .with_recorder(recorder.clone());
-    let repo: Repo<web_events::Entity> = Repo::new(profile);
-    let ex = conn.executor();
-    let before = repo.count(&ex, Condition::all()).await.expect("count");
+    let before = repo.count(Condition::all()).await.expect("count");
     let old = union_all_statements("qsorm_measure_old", &rows);
     let skip = recorder.statements().len();
     let started = Instant::now();
-    repo.insert_many(&ex, rows).await.expect("insert_many");
+    repo.insert_many(rows).await.expect("insert_many");
     let took = started.elapsed();
     let statements = recorder.statements().split_off(skip);
-    let after = repo.count(&ex, Condition::all()).await.expect("count");
+    let after = repo.count(Condition::all()).await.expect("count");
     assert_eq!(after - before, u64::try_from(n).expect("n"));
     let writes = statements
         .iter()
@@ -178,15 +177,16 @@ pub async fn measure(
 /// with ordinary strings, and the hostile `web_events` rows `measure` writes (ids n..2n), at
 /// the default statement cap and at 10 MiB. Checked: no statement over its cap; `event`
 /// within ten jobs at the default cap, the nested shapes within ten at 10 MiB.
-#[test]
-fn bytes_per_row_and_jobs_per_hundred_thousand_rows() {
+#[tokio::test]
+async fn bytes_per_row_and_jobs_per_hundred_thousand_rows() {
     let n = 100_000;
+    // Query Service statements, rendered only: a lazy pool that never connects.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .connect_lazy("postgres://u@127.0.0.1:1/x")
+        .expect("lazy pool");
+    let qs = SimpleConnection::with_flavor(pool, Flavor::QueryService);
     let jobs_of = |cap: usize, shape: &str, rows: &[web_events::ActiveModel]| {
-        let repo: Repo<web_events::Entity> = Repo::new(
-            Profile::query_service()
-                .with_composite_types(COMPOSITE_TYPES)
-                .with_statement_cap(cap),
-        );
+        let repo = qs.repo::<web_events::Entity>().with_statement_cap(cap);
         let sql = repo.query_service_insert_sql(rows).expect("sql");
         assert!(sql.iter().all(|s| s.len() <= cap));
         let bytes: usize = sql.iter().map(String::len).sum();

@@ -14,7 +14,7 @@ use qsorm_sandbox::Sandbox;
 use crate::env::EnvSource;
 use crate::error::ConnectError;
 use crate::parse::{parse_any, parse_credentials_json};
-use crate::{ConnConfig, ConnParams, Flavor, Password, QsConnection, SslMode};
+use crate::{ConnConfig, ConnParams, Flavor, Password, QsConnection, SqlState, SslMode};
 use fallback::{
     Layer, Surroundings, check_given_values, incomplete, missing_settings, nothing_configured,
 };
@@ -218,8 +218,9 @@ impl Opened {
 
 /// Starts (or joins) the persistent sandbox and connects to its database `qsorm`.
 async fn open_sandbox(why: &str, flavor: Option<Flavor>) -> Result<Opened, ConnectError> {
-    let sandbox = Sandbox::persistent()
-        .map_err(|e| ConnectError::Other(format!("cannot start the sandbox: {e}")))?;
+    let sandbox = Sandbox::persistent().map_err(|e| ConnectError::Sandbox {
+        source: std::sync::Arc::new(e),
+    })?;
     eprintln!(
         "qsorm: {why}; using the embedded sandbox PostgreSQL at {}:{}, database `{SANDBOX_DATABASE}`",
         sandbox.host(),
@@ -260,7 +261,7 @@ pub fn sandbox_connection(
 /// Creates `database` on the sandbox unless it exists (safe when two tools start at once).
 async fn ensure_database(sandbox: &Sandbox, database: &str) -> Result<(), ConnectError> {
     let admin = sandbox_connection(sandbox, "postgres", Some(Flavor::Postgres))?;
-    let quoted = database.replace('"', "\"\"");
+    let quoted = qsorm_ident::quote_ident(database);
     let exists = admin
         .simple_query(&format!(
             "SELECT 1 FROM pg_database WHERE datname = '{}'",
@@ -269,11 +270,15 @@ async fn ensure_database(sandbox: &Sandbox, database: &str) -> Result<(), Connec
         .await?;
     if exists.is_empty() {
         match admin
-            .simple_query(&format!("CREATE DATABASE \"{quoted}\""))
+            .simple_query(&format!("CREATE DATABASE {quoted}"))
             .await
         {
             Ok(_) => {}
-            Err(e) if matches!(e.sqlstate(), Some("42P04" | "23505")) => {}
+            Err(e)
+                if matches!(
+                    e.sqlstate(),
+                    Some(SqlState::DUPLICATE_DATABASE | SqlState::UNIQUE_VIOLATION)
+                ) => {}
             Err(e) => return Err(e),
         }
     }

@@ -29,6 +29,7 @@ use crate::{ConnConfig, Flavor, Password};
 pub struct QsConnection {
     db: DatabaseConnection,
     pool: PgPool,
+    pub(crate) executor: crate::Executor,
     config: Arc<RwLock<ConnConfig>>,
 }
 
@@ -126,9 +127,18 @@ impl QsConnection {
                 "Query Service asks for a cleartext password: TLS is required, using sslmode=require"
             );
         }
+        let db = SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone());
+        let executor = match config.flavor {
+            Flavor::QueryService => crate::Executor::Simple(crate::SimpleConnection::with_flavor(
+                pool.clone(),
+                config.flavor,
+            )),
+            Flavor::Postgres => crate::Executor::Bound(db.clone()),
+        };
         QsConnection {
-            db: SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone()),
+            db,
             pool,
+            executor,
             config: Arc::new(RwLock::new(config)),
         }
     }
@@ -160,7 +170,7 @@ impl QsConnection {
     pub async fn acquire(&self) -> Result<PoolConnection<Postgres>, ConnectError> {
         match self.pool.acquire().await {
             Ok(conn) => Ok(conn),
-            Err(e) => Err(self.diagnose(self.sqlx_error(&e)).await),
+            Err(e) => Err(self.diagnose(self.sqlx_error(e)).await),
         }
     }
 
@@ -173,13 +183,14 @@ impl QsConnection {
         let connect = PgConnection::connect_with(&options);
         let err = match tokio::time::timeout(config.connect_timeout, connect).await {
             Ok(Ok(conn)) => return Ok(conn),
-            Ok(Err(e)) => self.sqlx_error(&e),
+            Ok(Err(e)) => self.sqlx_error(e),
             Err(_) => ConnectError::Timeout {
                 what: format!(
                     "no connection to {}:{} within {:?}",
                     config.host, config.port, config.connect_timeout
                 ),
                 after: Some(config.connect_timeout),
+                source: None,
             },
         };
         Err(self.diagnose(err).await)
@@ -245,7 +256,7 @@ impl QsConnection {
                 .fetch(&self.pool)
                 .try_collect()
                 .await
-                .map_err(|e| self.sqlx_error(&e));
+                .map_err(|e| self.sqlx_error(e));
         let rows = match rows {
             Ok(rows) => rows,
             Err(e) => return Err(self.diagnose(e).await),
@@ -253,14 +264,21 @@ impl QsConnection {
         Ok(rows.into_iter().map(QueryResult::from).collect())
     }
 
-    fn sqlx_error(&self, e: &sqlx::Error) -> ConnectError {
+    fn sqlx_error(&self, e: sqlx::Error) -> ConnectError {
+        let e = std::sync::Arc::new(e);
         let ctx = self.error_context();
-        classify_sqlx(e, &ctx).unwrap_or_else(|| match e {
-            sqlx::Error::Database(db) => ConnectError::Database {
-                sqlstate: db.code().map(|c| c.into_owned()).unwrap_or_default(),
-                message: db.message().to_owned(),
-            },
-            other => ConnectError::Other(other.to_string()),
+        classify_sqlx(&e, &ctx).unwrap_or_else(|| {
+            let server = e
+                .as_database_error()
+                .and_then(|db| Some((crate::SqlState::from_sqlx(&e)?, db.message().to_owned())));
+            match server {
+                Some((sqlstate, message)) => ConnectError::Database {
+                    sqlstate,
+                    message,
+                    source: e,
+                },
+                None => ConnectError::Driver { source: e },
+            }
         })
     }
 
@@ -281,11 +299,13 @@ impl QsConnection {
                 host: c.host,
                 port: c.port,
                 reason: e.to_string(),
+                source: Some(std::sync::Arc::new(sqlx::Error::Io(e))),
             },
             Err(_) => ConnectError::Unreachable {
                 host: c.host,
                 port: c.port,
                 reason: "no answer within 3 s".to_owned(),
+                source: None,
             },
             Ok(Ok(_)) => err,
         }

@@ -1,14 +1,17 @@
 //! Typed connection errors, classified by SQLSTATE and error kind, never by message text.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{DbErr, RuntimeErr};
 
-use crate::Flavor;
+use crate::{Flavor, SqlState};
 
 /// What went wrong while configuring or using a connection.
 ///
-/// No variant ever carries the password or a URL that contains it.
+/// No variant ever carries the password or a URL that contains it. Variants raised by a
+/// driver error keep it as their [`source`](std::error::Error::source) (an
+/// `Arc<sqlx::Error>`, so the error stays `Clone`); [`ConnectError::driver_error`] reaches it.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectError {
@@ -29,6 +32,9 @@ pub enum ConnectError {
         port: u16,
         /// The operating system's reason.
         reason: String,
+        /// The driver's error, when one was raised (not for a failed address probe).
+        #[source]
+        source: Option<Arc<sqlx::Error>>,
     },
     /// The server rejected the user name or password (SQLSTATE 28P01 / 28000).
     #[error("authentication failed for user `{user}` (SQLSTATE {sqlstate})")]
@@ -36,7 +42,10 @@ pub enum ConnectError {
         /// User that was refused.
         user: String,
         /// SQLSTATE reported by the server.
-        sqlstate: String,
+        sqlstate: SqlState,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
     },
     /// The server refused a protocol message it does not speak (SQLSTATE 08P01): Query
     /// Service speaks the simple query protocol only.
@@ -46,9 +55,12 @@ Query Service speaks the simple query protocol only: use QsConnection::simple()"
     )]
     UnsupportedByServer {
         /// SQLSTATE reported by the server.
-        sqlstate: String,
+        sqlstate: SqlState,
         /// The server's message.
         message: String,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
     },
     /// The server requires cleartext password authentication (Query Service, SQLSTATE 28000
     /// "Invalid authorization type"): the password may only travel over TLS.
@@ -60,7 +72,10 @@ connect with sslmode=require or stronger"
         /// User that was refused.
         user: String,
         /// SQLSTATE reported by the server.
-        sqlstate: String,
+        sqlstate: SqlState,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
     },
     /// Query Service refused the token: most often expired credentials.
     #[error(
@@ -73,7 +88,10 @@ or use non-expiring credentials (--credentials-file)"
         /// User that was refused.
         user: String,
         /// SQLSTATE reported by the server.
-        sqlstate: String,
+        sqlstate: SqlState,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
     },
     /// TLS could not be established or the certificate was rejected.
     #[error("TLS failure with {host}:{port} (sslmode={sslmode}): {reason}")]
@@ -86,6 +104,9 @@ or use non-expiring credentials (--credentials-file)"
         sslmode: String,
         /// What failed.
         reason: String,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
     },
     /// The connection or the statement took too long (pool acquire timeout, SQLSTATE 57014, or
     /// Query Service's 10-minute limit, SQLSTATE 53400).
@@ -95,18 +116,48 @@ or use non-expiring credentials (--credentials-file)"
         what: String,
         /// The limit in force, when known.
         after: Option<Duration>,
+        /// The driver's error (the server's cancellation, the pool's timeout), when there was
+        /// one (not for a client-side bound).
+        #[source]
+        source: Option<Arc<sqlx::Error>>,
     },
     /// Any other error reported by the server, with its SQLSTATE.
     #[error("database error (SQLSTATE {sqlstate}): {message}")]
     Database {
         /// SQLSTATE code.
-        sqlstate: String,
+        sqlstate: SqlState,
         /// Server message.
         message: String,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
     },
-    /// Any other failure (protocol, I/O after connecting, ...).
-    #[error("connection error: {0}")]
-    Other(String),
+    /// The connection pool was closed ([`crate::QsConnection::close`]) before or during the
+    /// call.
+    #[error("the connection pool is closed")]
+    PoolClosed,
+    /// The server sent something the driver did not expect (a protocol error).
+    #[error("protocol error: {message}")]
+    Protocol {
+        /// The driver's description.
+        message: String,
+    },
+    /// The embedded sandbox PostgreSQL could not be started (the tools' fallback when no
+    /// connection is configured).
+    #[cfg(feature = "cli")]
+    #[error("cannot start the sandbox: {source}")]
+    Sandbox {
+        /// Why.
+        #[source]
+        source: Arc<qsorm_sandbox::SandboxError>,
+    },
+    /// Any other driver failure (I/O after connecting, decoding, ...), kept whole.
+    #[error("connection error: {source}")]
+    Driver {
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
+    },
 }
 
 impl ConnectError {
@@ -139,12 +190,33 @@ impl ConnectError {
         }
     }
 
-    /// The SQLSTATE this error carries, when the server sent one.
-    pub fn sqlstate(&self) -> Option<&str> {
+    /// The SQLSTATE this error carries, when the server sent one (a cancelled statement or a
+    /// terminated session carries its code too).
+    pub fn sqlstate(&self) -> Option<SqlState> {
         match self {
             ConnectError::AuthenticationFailed { sqlstate, .. }
+            | ConnectError::UnsupportedByServer { sqlstate, .. }
+            | ConnectError::CleartextRequired { sqlstate, .. }
             | ConnectError::CredentialsExpired { sqlstate, .. }
-            | ConnectError::Database { sqlstate, .. } => Some(sqlstate),
+            | ConnectError::Database { sqlstate, .. } => Some(*sqlstate),
+            _ => self.driver_error().and_then(SqlState::from_sqlx),
+        }
+    }
+
+    /// The driver's error behind this one, when there is one (also its
+    /// [`source`](std::error::Error::source)).
+    pub fn driver_error(&self) -> Option<&sqlx::Error> {
+        match self {
+            ConnectError::AuthenticationFailed { source, .. }
+            | ConnectError::UnsupportedByServer { source, .. }
+            | ConnectError::CleartextRequired { source, .. }
+            | ConnectError::CredentialsExpired { source, .. }
+            | ConnectError::Tls { source, .. }
+            | ConnectError::Database { source, .. }
+            | ConnectError::Driver { source } => Some(source),
+            ConnectError::Unreachable { source, .. } | ConnectError::Timeout { source, .. } => {
+                source.as_deref()
+            }
             _ => None,
         }
     }
@@ -169,10 +241,15 @@ pub struct ErrorContext {
 
 /// The sqlx error inside a sea-orm error, if any.
 pub fn sqlx_error(err: &DbErr) -> Option<&sqlx::Error> {
+    shared_sqlx_error(err).map(|e| e.as_ref())
+}
+
+/// The sqlx error inside a sea-orm error, shared: what typed errors keep as their source.
+pub fn shared_sqlx_error(err: &DbErr) -> Option<&Arc<sqlx::Error>> {
     match err {
         DbErr::Conn(RuntimeErr::SqlxError(e))
         | DbErr::Exec(RuntimeErr::SqlxError(e))
-        | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e.as_ref()),
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e),
         _ => None,
     }
 }
@@ -181,89 +258,126 @@ pub fn sqlx_error(err: &DbErr) -> Option<&sqlx::Error> {
 /// connection (a constraint violation, a syntax error...).
 pub fn classify(err: &DbErr, ctx: &ErrorContext) -> Option<ConnectError> {
     if let DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) = err {
-        return Some(pool_timeout(ctx));
+        return Some(pool_timeout(ctx, None));
     }
-    classify_sqlx(sqlx_error(err)?, ctx)
+    classify_sqlx(shared_sqlx_error(err)?, ctx)
 }
 
-fn pool_timeout(ctx: &ErrorContext) -> ConnectError {
+fn pool_timeout(ctx: &ErrorContext, source: Option<Arc<sqlx::Error>>) -> ConnectError {
     ConnectError::Timeout {
         what: format!(
             "no connection to {}:{} within {:?}",
             ctx.host, ctx.port, ctx.connect_timeout
         ),
         after: Some(ctx.connect_timeout),
+        source,
     }
 }
 
-/// Classifies a sqlx error (see [`classify`]).
-pub fn classify_sqlx(err: &sqlx::Error, ctx: &ErrorContext) -> Option<ConnectError> {
-    Some(match err {
-        sqlx::Error::Database(db) => {
-            let sqlstate = db.code().map(|c| c.into_owned()).unwrap_or_default();
-            match sqlstate.as_str() {
-                "08P01" => ConnectError::UnsupportedByServer {
-                    sqlstate,
-                    message: db.message().to_owned(),
-                },
-                "28000" if ctx.flavor.is_query_service() => ConnectError::CleartextRequired {
-                    user: ctx.user.clone(),
-                    sqlstate,
-                },
-                "28P01" if ctx.flavor.is_query_service() => ConnectError::CredentialsExpired {
-                    user: ctx.user.clone(),
-                    sqlstate,
-                },
-                "28P01" | "28000" => ConnectError::AuthenticationFailed {
-                    user: ctx.user.clone(),
-                    sqlstate,
-                },
-                "57014" => ConnectError::Timeout {
-                    what: "the statement was cancelled (statement_timeout)".to_owned(),
-                    after: None,
-                },
-                "53400" if ctx.flavor.is_query_service() => ConnectError::Timeout {
-                    what:
-                        "Query Service's interactive limit (10 minutes, or the row cap) was hit; \
-run long work as a batch query with create_table_as / insert_into_select"
-                            .to_owned(),
-                    after: Some(Duration::from_secs(600)),
-                },
-                // 08: connection exceptions; 57P01/57P02: the session was terminated (an admin
-                // or a server shutdown, a crash), 57P03: the server is starting or stopping,
-                // 57P05: idle_session_timeout. The session is gone in every case.
-                s if s.starts_with("08") || matches!(s, "57P01" | "57P02" | "57P03" | "57P05") => {
-                    ConnectError::Unreachable {
-                        host: ctx.host.clone(),
-                        port: ctx.port,
-                        reason: format!("SQLSTATE {s}: {}", db.message()),
-                    }
-                }
-                _ => return None,
-            }
-        }
-        sqlx::Error::Tls(e) => ConnectError::Tls {
-            host: ctx.host.clone(),
-            port: ctx.port,
-            sslmode: ctx.sslmode.to_string(),
-            reason: e.to_string(),
-        },
-        sqlx::Error::Io(e) if is_tls_io_error(e) => ConnectError::Tls {
-            host: ctx.host.clone(),
-            port: ctx.port,
-            sslmode: ctx.sslmode.to_string(),
-            reason: e.to_string(),
-        },
+/// Classifies a sqlx error (see [`classify`]); the error is shared, not copied, so the typed
+/// error keeps it as its source (`Arc::new(err)` for an error of your own).
+pub fn classify_sqlx(err: &Arc<sqlx::Error>, ctx: &ErrorContext) -> Option<ConnectError> {
+    let source = Arc::clone(err);
+    Some(match err.as_ref() {
+        sqlx::Error::Database(db) => classify_database(db.as_ref(), ctx, source)?,
+        sqlx::Error::Tls(e) => tls_failure(ctx, e.to_string(), source),
+        sqlx::Error::Io(e) if is_tls_io_error(e) => tls_failure(ctx, e.to_string(), source),
         sqlx::Error::Io(e) => ConnectError::Unreachable {
             host: ctx.host.clone(),
             port: ctx.port,
             reason: e.to_string(),
+            source: Some(source),
         },
-        sqlx::Error::PoolTimedOut => pool_timeout(ctx),
-        sqlx::Error::PoolClosed => ConnectError::Other("the connection pool is closed".to_owned()),
-        sqlx::Error::Protocol(msg) => ConnectError::Other(format!("protocol error: {msg}")),
+        sqlx::Error::PoolTimedOut => pool_timeout(ctx, Some(source)),
+        sqlx::Error::PoolClosed => ConnectError::PoolClosed,
+        sqlx::Error::Protocol(message) => ConnectError::Protocol {
+            message: message.clone(),
+        },
         _ => return None,
     })
+}
+
+/// Classifies an error the server reported by its SQLSTATE; `None` without one or when the
+/// code is not about the connection.
+fn classify_database(
+    db: &dyn sqlx::error::DatabaseError,
+    ctx: &ErrorContext,
+    source: Arc<sqlx::Error>,
+) -> Option<ConnectError> {
+    // Without a SQLSTATE there is nothing to classify by (never the message text).
+    let sqlstate = SqlState::from_code(&db.code()?)?;
+    let qs = ctx.flavor.is_query_service();
+    Some(match sqlstate {
+        SqlState::PROTOCOL_VIOLATION => ConnectError::UnsupportedByServer {
+            sqlstate,
+            message: db.message().to_owned(),
+            source,
+        },
+        SqlState::INVALID_AUTHORIZATION_SPECIFICATION if qs => ConnectError::CleartextRequired {
+            user: ctx.user.clone(),
+            sqlstate,
+            source,
+        },
+        SqlState::INVALID_PASSWORD if qs => ConnectError::CredentialsExpired {
+            user: ctx.user.clone(),
+            sqlstate,
+            source,
+        },
+        SqlState::INVALID_PASSWORD | SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
+            ConnectError::AuthenticationFailed {
+                user: ctx.user.clone(),
+                sqlstate,
+                source,
+            }
+        }
+        SqlState::QUERY_CANCELED => ConnectError::Timeout {
+            what: "the statement was cancelled (statement_timeout)".to_owned(),
+            after: None,
+            source: Some(source),
+        },
+        SqlState::CONFIGURATION_LIMIT_EXCEEDED if qs => ConnectError::Timeout {
+            what: "Query Service's interactive limit (10 minutes, or the row cap) was hit; \
+run long work as a batch query with create_table_as / insert_into_select"
+                .to_owned(),
+            after: Some(Duration::from_secs(600)),
+            source: Some(source),
+        },
+        // 08: connection exceptions; 57P01/57P02: the session was terminated (an admin
+        // or a server shutdown, a crash), 57P03: the server is starting or stopping,
+        // 57P05: idle_session_timeout. The session is gone in every case.
+        SqlState::ADMIN_SHUTDOWN
+        | SqlState::CRASH_SHUTDOWN
+        | SqlState::CANNOT_CONNECT_NOW
+        | SqlState::IDLE_SESSION_TIMEOUT => session_gone(ctx, sqlstate, db.message(), source),
+        s if s.class() == "08" => session_gone(ctx, s, db.message(), source),
+        _ => return None,
+    })
+}
+
+/// TLS could not be established with the server: [`ConnectError::Tls`] with `reason`.
+fn tls_failure(ctx: &ErrorContext, reason: String, source: Arc<sqlx::Error>) -> ConnectError {
+    ConnectError::Tls {
+        host: ctx.host.clone(),
+        port: ctx.port,
+        sslmode: ctx.sslmode.to_string(),
+        reason,
+        source,
+    }
+}
+
+/// The session is gone: [`ConnectError::Unreachable`] naming the code the server sent.
+fn session_gone(
+    ctx: &ErrorContext,
+    sqlstate: SqlState,
+    message: &str,
+    source: Arc<sqlx::Error>,
+) -> ConnectError {
+    ConnectError::Unreachable {
+        host: ctx.host.clone(),
+        port: ctx.port,
+        reason: format!("SQLSTATE {sqlstate}: {message}"),
+        source: Some(source),
+    }
 }
 
 /// rustls reports handshake failures (unknown issuer, wrong host name...) as I/O errors that

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use crate::simple::transaction_trait;
-use crate::{Flavor, QsConnection, SimpleConnection, SimpleTransaction};
+use crate::{QsConnection, SimpleConnection, SimpleTransaction};
 
 /// A sea-orm connection that sends statements the way the connection's flavor needs.
 /// Get one from [`QsConnection::executor`].
@@ -31,15 +31,12 @@ pub enum ExecutorTransaction {
 }
 
 impl QsConnection {
-    /// The connection as a sea-orm `ConnectionTrait` + `TransactionTrait` that sends
-    /// statements the way this connection's flavor needs: use it for everything (the
-    /// repository, inspection, raw statements) instead of choosing between
-    /// [`QsConnection::db`] and [`QsConnection::simple`].
-    pub fn executor(&self) -> Executor {
-        match self.flavor() {
-            Flavor::QueryService => Executor::Simple(self.simple()),
-            Flavor::Postgres => Executor::Bound(self.db().clone()),
-        }
+    /// The connection's executor. A `QsConnection` is itself a sea-orm `ConnectionTrait` +
+    /// `TransactionTrait` that sends statements this way: pass `&conn` where a sea-orm
+    /// connection is wanted; clone the executor (cheap: it shares the pool) to hold one
+    /// without the rest of the connection.
+    pub fn executor(&self) -> &Executor {
+        &self.executor
     }
 }
 
@@ -81,6 +78,35 @@ macro_rules! connection_trait {
 
 connection_trait!(Executor);
 connection_trait!(ExecutorTransaction);
+
+/// A `QsConnection` sends every statement through its [`Executor`]: bound parameters on
+/// PostgreSQL, inlined literals over the simple query protocol on Query Service.
+#[async_trait::async_trait]
+impl ConnectionTrait for QsConnection {
+    fn get_database_backend(&self) -> DbBackend {
+        DbBackend::Postgres
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.executor.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.executor.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.executor.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.executor.query_all_raw(stmt).await
+    }
+}
+
+transaction_trait!(QsConnection => ExecutorTransaction, |this, isolation, access| {
+    this.executor.begin_with_config(isolation, access).await
+});
 
 transaction_trait!(Executor => ExecutorTransaction, |this, isolation, access| {
     Ok(match this {

@@ -33,7 +33,11 @@ pub mod parse;
 pub mod password;
 pub mod placeholders;
 pub mod simple;
+pub mod sqlstate;
 pub mod ssl;
+
+/// Identifier quoting for PostgreSQL and Query Service (the `qsorm-ident` crate).
+pub use qsorm_ident as ident;
 
 pub use config::ConnConfig;
 pub use connection::{IDLE_BEFORE_PING, QsConnection};
@@ -48,4 +52,5 @@ pub use parse::{
 };
 pub use password::Password;
 pub use simple::{SimpleConnection, SimpleTransaction};
+pub use sqlstate::{InvalidSqlState, SqlState};
 pub use ssl::SslMode;

@@ -130,64 +130,11 @@ impl ConnParams {
         }
         let flavor = self.flavor.unwrap_or_else(|| Flavor::detect(&host));
         let qs = flavor.is_query_service();
-        let tls_required = qs || Flavor::detect(&host).is_query_service();
-        let sslmode = self.sslmode.unwrap_or(if tls_required {
-            SslMode::Require
-        } else {
-            SslMode::Prefer
-        });
-        if tls_required && sslmode == SslMode::Disable {
-            return Err(ConnectError::invalid(
-                "sslmode",
-                if qs {
-                    "`disable` is not supported by Experience Platform Query Service; use require (the minimum), verify-ca or verify-full"
-                } else {
-                    "`disable` is refused for a Query Service host (*.adobe.io) whatever the flavor: it asks for a cleartext password; use require (the minimum), verify-ca or verify-full"
-                },
-            ));
-        }
-        let user = match self.user {
-            Some(user) if !user.is_empty() => user,
-            Some(_) => return Err(ConnectError::invalid("user", "must not be empty")),
-            None if qs => {
-                return Err(ConnectError::invalid(
-                    "user",
-                    "missing: Query Service needs a user (`<ORG_ID>@AdobeOrg` or a technical account); set QS_USER or --user",
-                ));
-            }
-            None => std::env::var("USER").unwrap_or_else(|_| "postgres".to_owned()),
-        };
-        let database = match self.database {
-            Some(db) if !db.is_empty() => db,
-            Some(_) => return Err(ConnectError::invalid("database", "must not be empty")),
-            None if qs => {
-                return Err(ConnectError::invalid(
-                    "database",
-                    "missing: Query Service databases look like `prod:all`; set QS_DATABASE or --database",
-                ));
-            }
-            None => user.clone(),
-        };
-        let max_connections = self.max_connections.unwrap_or(if qs { 4 } else { 10 });
-        if max_connections == 0 {
-            return Err(ConnectError::invalid(
-                "max_connections",
-                "must be at least 1",
-            ));
-        }
-        if qs && max_connections > 5 {
-            tracing::warn!(
-                max_connections,
-                "Query Service runs at most 5 concurrent queries; extra pooled connections will queue or fail"
-            );
-        }
-        let min_connections = self.min_connections.unwrap_or(0);
-        if min_connections > max_connections {
-            return Err(ConnectError::invalid(
-                "min_connections",
-                format!("{min_connections} is above max_connections {max_connections}"),
-            ));
-        }
+        let sslmode = checked_sslmode(self.sslmode, &host, qs)?;
+        let user = user_or_default(self.user, qs)?;
+        let database = database_or_default(self.database, qs, &user)?;
+        let (max_connections, min_connections) =
+            pool_bounds(self.max_connections, self.min_connections, qs)?;
         Ok(ConnConfig {
             port: self.port.unwrap_or(flavor.default_port()),
             host,
@@ -206,4 +153,94 @@ impl ConnParams {
             statement_cache: self.statement_cache.unwrap_or(if qs { 0 } else { 100 }),
         })
     }
+}
+
+/// The sslmode, `require` by default for Query Service (flavor or host); `disable` is refused
+/// there.
+fn checked_sslmode(
+    sslmode: Option<SslMode>,
+    host: &str,
+    qs: bool,
+) -> Result<SslMode, ConnectError> {
+    let tls_required = qs || Flavor::detect(host).is_query_service();
+    let sslmode = sslmode.unwrap_or(if tls_required {
+        SslMode::Require
+    } else {
+        SslMode::Prefer
+    });
+    if tls_required && sslmode == SslMode::Disable {
+        return Err(ConnectError::invalid(
+            "sslmode",
+            if qs {
+                "`disable` is not supported by Experience Platform Query Service; use require (the minimum), verify-ca or verify-full"
+            } else {
+                "`disable` is refused for a Query Service host (*.adobe.io) whatever the flavor: it asks for a cleartext password; use require (the minimum), verify-ca or verify-full"
+            },
+        ));
+    }
+    Ok(sslmode)
+}
+
+/// The user name: required (non-empty) for Query Service, else `$USER` or `postgres`.
+fn user_or_default(user: Option<String>, qs: bool) -> Result<String, ConnectError> {
+    Ok(match user {
+        Some(user) if !user.is_empty() => user,
+        Some(_) => return Err(ConnectError::invalid("user", "must not be empty")),
+        None if qs => {
+            return Err(ConnectError::invalid(
+                "user",
+                "missing: Query Service needs a user (`<ORG_ID>@AdobeOrg` or a technical account); set QS_USER or --user",
+            ));
+        }
+        None => std::env::var("USER").unwrap_or_else(|_| "postgres".to_owned()),
+    })
+}
+
+/// The database name: required (non-empty) for Query Service, else the user name.
+fn database_or_default(
+    database: Option<String>,
+    qs: bool,
+    user: &str,
+) -> Result<String, ConnectError> {
+    Ok(match database {
+        Some(db) if !db.is_empty() => db,
+        Some(_) => return Err(ConnectError::invalid("database", "must not be empty")),
+        None if qs => {
+            return Err(ConnectError::invalid(
+                "database",
+                "missing: Query Service databases look like `prod:all`; set QS_DATABASE or --database",
+            ));
+        }
+        None => user.to_owned(),
+    })
+}
+
+/// The pool's `(max, min)` connections, defaults applied and checked (a warning above Query
+/// Service's 5 concurrent queries).
+fn pool_bounds(
+    max_connections: Option<u32>,
+    min_connections: Option<u32>,
+    qs: bool,
+) -> Result<(u32, u32), ConnectError> {
+    let max_connections = max_connections.unwrap_or(if qs { 4 } else { 10 });
+    if max_connections == 0 {
+        return Err(ConnectError::invalid(
+            "max_connections",
+            "must be at least 1",
+        ));
+    }
+    if qs && max_connections > 5 {
+        tracing::warn!(
+            max_connections,
+            "Query Service runs at most 5 concurrent queries; extra pooled connections will queue or fail"
+        );
+    }
+    let min_connections = min_connections.unwrap_or(0);
+    if min_connections > max_connections {
+        return Err(ConnectError::invalid(
+            "min_connections",
+            format!("{min_connections} is above max_connections {max_connections}"),
+        ));
+    }
+    Ok((max_connections, min_connections))
 }

@@ -378,7 +378,7 @@ mod tests {
                 (s.clone(), s, None)
             }),
             text.prop_map(|t| {
-                let s = format!("\"{}\"", t.replace('"', "\"\""));
+                let s = qsorm_ident::quote_ident(&t);
                 (s.clone(), s, None)
             }),
             "[a-z $0-9'\"*/]{0,8}".prop_map(|t| {

@@ -326,6 +326,13 @@ where
     }
 }
 
+impl SimpleTransaction {
+    /// The flavor values are inlined for (the connection's it was begun on).
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+}
+
 impl Drop for SimpleTransaction {
     fn drop(&mut self) {
         if !self.finished && self.depth > 0 {

@@ -262,8 +262,21 @@ async fn authentication_failure_is_typed_per_flavor() {
     );
     let err = conn.check().await.expect_err("wrong password");
     assert!(
-        matches!(err, ConnectError::AuthenticationFailed { ref sqlstate, .. } if sqlstate == "28P01"),
+        matches!(err, ConnectError::AuthenticationFailed { sqlstate, .. } if sqlstate == qsorm_connect::SqlState::INVALID_PASSWORD),
         "{err:?}"
+    );
+    // The driver's error stays reachable as the source.
+    let source = std::error::Error::source(&err).expect("the driver's error is kept");
+    assert!(
+        source
+            .to_string()
+            .contains("password authentication failed"),
+        "{source}"
+    );
+    assert_eq!(
+        err.driver_error()
+            .and_then(qsorm_connect::SqlState::from_sqlx),
+        Some(qsorm_connect::SqlState::INVALID_PASSWORD)
     );
     let conn = QsConnection::new(
         app_params(sb, &db)

@@ -3,15 +3,19 @@
 //!
 //! ```
 //! use qsorm_entity::{daily_page_views, orders, web_events};
+//! use qsorm_repository::Table;
 //!
 //! // XDM nested structs are typed: `web_events.web` is a `web_events_web` composite.
 //! fn page_name(event: &web_events::Model) -> Option<&str> {
 //!     event.web.as_ref()?.page_details.as_ref()?.name.as_deref()
 //! }
 //! # let _ = page_name;
-//! // Views (and tables without a usable key) are read-only.
-//! assert!(daily_page_views::READ_ONLY);
-//! assert!(!orders::READ_ONLY);
+//! // Views (and tables without a usable key) are read-only: the repository refuses writes.
+//! assert!(daily_page_views::Entity::READ_ONLY);
+//! assert!(!orders::Entity::READ_ONLY);
+//! // Composite columns are listed, with their SQL types.
+//! assert_eq!(web_events::Entity::nested("web").map(|n| n.sql_type), Some("web_events_web"));
+//! assert!(orders::Entity::NESTED.is_empty());
 //! ```
 //!
 //! | module | from | key |
@@ -23,11 +27,13 @@
 //! | [`composites`] | the composite types (nested structs, read as JSON) | |
 //! | [`sea_orm_active_enums`] | the enums | |
 //!
-//! Composite columns are read with `to_json(column)` and written with
+//! Every entity implements [`qsorm_repository::Table`]: `READ_ONLY` for the views,
+//! `NESTED` for the composite columns, and `COMPOSITE_TYPES` pointing at
+//! [`composites::COMPOSITE_TYPES`], so the repository knows which columns are nested and,
+//! on Query Service, types each `struct(...)` field from its SQL type. Composite columns
+//! are read with `to_json(column)` and written with
 //! `json_populate_record(NULL::<type>, $1::json)`: use `qsorm-repository`, which does
-//! both (plain sea-orm selects cannot decode a composite column). On Query Service, give
-//! the profile [`composites::COMPOSITE_TYPES`] so `struct(...)` fields are typed from
-//! their SQL types: `Profile::for_connection(&conn).with_composite_types(COMPOSITE_TYPES)`.
+//! both (plain sea-orm selects cannot decode a composite column).
 //!
 //! # Regenerating
 //!

@@ -20,16 +20,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use qsorm_ident::quote_qualified_if_needed;
+
 use crate::error::InspectError;
 use crate::model::{Column, Schema, Table, TableKind, TableSummary};
 use crate::options::InspectOptions;
 use crate::psql;
 use crate::query_service::{
-    DatasetInfo, apply_keys, parse_show_foreign_keys, parse_show_primary_keys, parse_show_tables,
+    DatasetInfo, ShownForeignKey, ShownPrimaryKey, apply_keys, parse_show_foreign_keys,
+    parse_show_primary_keys, parse_show_tables,
 };
 use crate::session::{QueryOutput, Session};
 use crate::sqltype::{self, Printed};
-use crate::text::quote_ident;
 use crate::types::{ColumnType, Field, UserType};
 
 /// Names per `\d a|b|c` lookup.
@@ -116,11 +118,8 @@ impl Selected {
 
     /// The name in a Query Service statement.
     fn sql_name(&self) -> String {
-        if self.qualified {
-            format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
-        } else {
-            quote_ident(&self.name)
-        }
+        let schema = self.qualified.then_some(self.schema.as_str());
+        quote_qualified_if_needed(schema, &self.name)
     }
 }
 
@@ -460,10 +459,44 @@ pub(crate) async fn inspect(opts: &InspectOptions) -> Result<Schema, InspectErro
 
 async fn reflect(run: &mut Run, opts: &InspectOptions) -> Result<Schema, InspectError> {
     let selected = selected_tables(run, opts).await?;
-    let kinds = kinds(run, &selected).await?;
+    let (mut tables, printed_columns) = tables_with_columns(run, &selected).await?;
+
+    let roots: BTreeSet<(Option<String>, String)> = printed_columns
+        .iter()
+        .flatten()
+        .filter_map(|p| p.named())
+        .map(|(s, n)| (s.map(str::to_owned), n.to_owned()))
+        .collect();
+    let defs = composites(run, roots).await?;
+    for (table, printed) in tables.iter_mut().zip(&printed_columns) {
+        for (column, printed) in table.columns.iter_mut().zip(printed) {
+            column.ty = resolve(printed, &defs);
+        }
+    }
+    let types = user_types(&defs);
+
+    let (pks, fks) = shown_keys(run).await?;
+    apply_keys(&mut tables, &pks, &fks);
+    tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+
+    Ok(Schema {
+        schemas: schemas(opts, &selected),
+        tables,
+        types,
+        warnings: Vec::new(),
+    })
+}
+
+/// The selected tables with their kinds and columns, and each column's type as printed
+/// (resolved once the composite types are read), in `selected`'s order.
+async fn tables_with_columns(
+    run: &mut Run,
+    selected: &[Selected],
+) -> Result<(Vec<Table>, Vec<Vec<Printed>>), InspectError> {
+    let kinds = kinds(run, selected).await?;
 
     let mut unqualified = BTreeSet::new();
-    for t in &selected {
+    for t in selected {
         unqualified.insert((t.qualified.then(|| t.schema.clone()), t.name.clone()));
     }
     let oids = lookup_all(run, "table", &unqualified).await?;
@@ -494,19 +527,12 @@ async fn reflect(run: &mut Run, opts: &InspectOptions) -> Result<Schema, Inspect
             ..Table::new(t.schema.clone(), t.name.clone(), kind)
         });
     }
+    Ok((tables, printed_columns))
+}
 
-    let roots: BTreeSet<(Option<String>, String)> = printed_columns
-        .iter()
-        .flatten()
-        .filter_map(|p| p.named())
-        .map(|(s, n)| (s.map(str::to_owned), n.to_owned()))
-        .collect();
-    let defs = composites(run, roots).await?;
-    for (table, printed) in tables.iter_mut().zip(&printed_columns) {
-        for (column, printed) in table.columns.iter_mut().zip(printed) {
-            column.ty = resolve(printed, &defs);
-        }
-    }
+/// The composite types read, sorted by schema and name, each once (two spellings of one
+/// type's name find the same type).
+fn user_types(defs: &BTreeMap<(Option<String>, String), CompositeDef>) -> Vec<UserType> {
     let mut types: Vec<UserType> = defs
         .values()
         .map(|def| UserType::Composite {
@@ -520,14 +546,21 @@ async fn reflect(run: &mut Run, opts: &InspectOptions) -> Result<Schema, Inspect
                     name: name.clone(),
                     ordinal: i32::try_from(i + 1).unwrap_or(i32::MAX),
                     sql_type: sql_type.clone(),
-                    ty: resolve(printed, &defs),
+                    ty: resolve(printed, defs),
                 })
                 .collect(),
         })
         .collect();
     types.sort_by(|a, b| (a.schema(), a.name()).cmp(&(b.schema(), b.name())));
     types.dedup_by(|a, b| a.schema() == b.schema() && a.name() == b.name());
+    types
+}
 
+/// `SHOW PRIMARY KEYS` and `SHOW FOREIGN KEYS`; a listing that fails is empty when
+/// failures are warnings.
+async fn shown_keys(
+    run: &mut Run,
+) -> Result<(Vec<ShownPrimaryKey>, Vec<ShownForeignKey>), InspectError> {
     let pks = match run.query("show primary keys", "SHOW PRIMARY KEYS").await {
         Ok(out) => parse_show_primary_keys(&out.named_rows()),
         Err(e) => {
@@ -542,15 +575,7 @@ async fn reflect(run: &mut Run, opts: &InspectOptions) -> Result<Schema, Inspect
             Vec::new()
         }
     };
-    apply_keys(&mut tables, &pks, &fks);
-    tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
-
-    Ok(Schema {
-        schemas: schemas(opts, &selected),
-        tables,
-        types,
-        warnings: Vec::new(),
-    })
+    Ok((pks, fks))
 }
 
 /// `public` (every unqualified table's schema) and the schemas `SHOW TABLES` qualified

@@ -137,85 +137,118 @@ pub(crate) fn names_table(shown: &str, schema: &str, name: &str) -> bool {
 /// (composite) primary key, else each row is a key of its own (two keys to the same
 /// table, such as `billed_by` and `shipped_by`, stay two).
 pub(crate) fn apply_keys(tables: &mut [Table], pks: &[ShownPrimaryKey], fks: &[ShownForeignKey]) {
-    fn position(table: &Table, name: &str) -> usize {
-        table
-            .columns
-            .iter()
-            .position(|c| c.name == name)
-            .unwrap_or(usize::MAX)
-    }
     for table in tables.iter_mut() {
-        if table.primary_key.is_none()
-            && let Some(pk) = pks
-                .iter()
-                .find(|k| names_table(&k.table, &table.schema, &table.name))
-        {
-            let mut columns = pk.columns.clone();
-            columns.sort_by_key(|c| position(table, c));
-            table.primary_key = Some(PrimaryKey {
-                name: format!("{}_pkey", table.name),
-                columns,
-                namespace: pk.namespace.clone(),
-            });
-        }
+        apply_primary_key(table, pks);
     }
-    let targets: Vec<(String, String, Vec<String>)> = tables
-        .iter()
-        .map(|t| {
-            let mut key = t
-                .primary_key
-                .as_ref()
-                .map(|k| k.columns.clone())
-                .unwrap_or_default();
-            key.sort();
-            (t.schema.clone(), t.name.clone(), key)
-        })
-        .collect();
+    let targets: Vec<KeyTarget> = tables.iter().map(KeyTarget::of).collect();
     for table in tables.iter_mut() {
-        for fk in fks
+        let own: Vec<&ShownForeignKey> = fks
             .iter()
             .filter(|k| names_table(&k.table, &table.schema, &table.name))
-        {
-            let target = targets
-                .iter()
-                .find(|(s, n, _)| names_table(&fk.ref_table, s, n));
-            let (ref_schema, ref_table) = target
-                .map(|(s, n, _)| (s.clone(), n.clone()))
-                .unwrap_or_else(|| (table.schema.clone(), fk.ref_table.clone()));
-            let mut referenced = fk.ref_columns.clone();
-            referenced.sort();
-            let composite =
-                fk.columns.len() > 1 && target.is_some_and(|(_, _, key)| *key == referenced);
-            let pairs: Vec<(String, String)> = fk
-                .columns
-                .iter()
-                .cloned()
-                .zip(fk.ref_columns.iter().cloned())
-                .collect();
-            let groups: Vec<Vec<(String, String)>> = if composite {
-                vec![pairs]
-            } else {
-                pairs.into_iter().map(|p| vec![p]).collect()
-            };
-            for mut group in groups {
-                group.sort_by_key(|(c, _)| position(table, c));
-                let (columns, ref_columns): (Vec<String>, Vec<String>) = group.into_iter().unzip();
-                if table.foreign_keys.iter().any(|k| k.columns == columns) {
-                    continue;
-                }
-                table.foreign_keys.push(ForeignKey {
-                    name: format!("{}_{}_fkey", table.name, columns.join("_")),
-                    columns,
-                    ref_schema: ref_schema.clone(),
-                    ref_table: ref_table.clone(),
-                    ref_columns,
-                    on_delete: FkAction::NoAction,
-                    on_update: FkAction::NoAction,
-                    definition: None,
-                });
-            }
+            .collect();
+        for fk in own {
+            apply_foreign_key(table, fk, &targets);
         }
         table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+}
+
+/// Where column `name` sits in `table` (after every column when it has no such column).
+fn column_position(table: &Table, name: &str) -> usize {
+    table
+        .columns
+        .iter()
+        .position(|c| c.name == name)
+        .unwrap_or(usize::MAX)
+}
+
+/// The primary key `SHOW PRIMARY KEYS` lists for `table`, unless it has one already.
+fn apply_primary_key(table: &mut Table, pks: &[ShownPrimaryKey]) {
+    if table.primary_key.is_none()
+        && let Some(pk) = pks
+            .iter()
+            .find(|k| names_table(&k.table, &table.schema, &table.name))
+    {
+        let mut columns = pk.columns.clone();
+        columns.sort_by_key(|c| column_position(table, c));
+        table.primary_key = Some(PrimaryKey {
+            name: format!("{}_pkey", table.name),
+            columns,
+            namespace: pk.namespace.clone(),
+        });
+    }
+}
+
+/// A table a foreign key may reference: its schema, name and primary key columns (sorted).
+struct KeyTarget {
+    schema: String,
+    name: String,
+    key: Vec<String>,
+}
+
+impl KeyTarget {
+    fn of(table: &Table) -> KeyTarget {
+        let mut key = table
+            .primary_key
+            .as_ref()
+            .map(|k| k.columns.clone())
+            .unwrap_or_default();
+        key.sort();
+        KeyTarget {
+            schema: table.schema.clone(),
+            name: table.name.clone(),
+            key,
+        }
+    }
+}
+
+/// The foreign keys one `SHOW FOREIGN KEYS` row group of `table` stands for (see
+/// [`apply_keys`]), except those on columns `table` already has a foreign key on.
+fn apply_foreign_key(table: &mut Table, fk: &ShownForeignKey, targets: &[KeyTarget]) {
+    let target = targets
+        .iter()
+        .find(|t| names_table(&fk.ref_table, &t.schema, &t.name));
+    let (ref_schema, ref_table) = target
+        .map(|t| (t.schema.clone(), t.name.clone()))
+        .unwrap_or_else(|| (table.schema.clone(), fk.ref_table.clone()));
+    for mut group in fk_column_groups(fk, target) {
+        group.sort_by_key(|(c, _)| column_position(table, c));
+        let (columns, ref_columns): (Vec<String>, Vec<String>) = group.into_iter().unzip();
+        if table.foreign_keys.iter().any(|k| k.columns == columns) {
+            continue;
+        }
+        table.foreign_keys.push(ForeignKey {
+            name: format!("{}_{}_fkey", table.name, columns.join("_")),
+            columns,
+            ref_schema: ref_schema.clone(),
+            ref_table: ref_table.clone(),
+            ref_columns,
+            on_delete: FkAction::NoAction,
+            on_update: FkAction::NoAction,
+            definition: None,
+        });
+    }
+}
+
+/// `fk`'s (column, referenced column) pairs as keys: one composite key when the referenced
+/// columns are exactly `target`'s (composite) primary key, else one key per pair.
+fn fk_column_groups(
+    fk: &ShownForeignKey,
+    target: Option<&KeyTarget>,
+) -> Vec<Vec<(String, String)>> {
+    let mut referenced = fk.ref_columns.clone();
+    referenced.sort();
+    let composite = fk.columns.len() > 1 && target.is_some_and(|t| t.key == referenced);
+    let pairs: Vec<(String, String)> = fk
+        .columns
+        .iter()
+        .cloned()
+        .zip(fk.ref_columns.iter().cloned())
+        .collect();
+    if composite {
+        vec![pairs]
+    } else {
+        pairs.into_iter().map(|p| vec![p]).collect()
     }
 }
 

@@ -156,33 +156,7 @@ impl Session {
     }
 
     async fn login(&mut self, config: &ConnConfig, encrypted: bool) -> Result<(), SessionError> {
-        let application = config
-            .application_name
-            .as_deref()
-            .unwrap_or("qsorm-inspect");
-        frontend::startup_message(
-            [
-                ("user", config.user.as_str()),
-                ("database", config.database.as_str()),
-                ("client_encoding", "UTF8"),
-                ("application_name", application),
-            ],
-            &mut self.out,
-        )
-        .map_err(lost)?;
-        self.flush().await?;
-        let password = || {
-            config
-                .password
-                .as_ref()
-                .map(|p| p.expose().as_bytes().to_vec())
-                .ok_or_else(|| {
-                    SessionError::Connection(format!(
-                        "the server asks user `{}` for a password and none is configured",
-                        config.user
-                    ))
-                })
-        };
+        self.send_startup(config).await?;
         let mut scram: Option<ScramSha256> = None;
         loop {
             match self.read_message().await? {
@@ -198,30 +172,15 @@ impl Session {
                                 .to_owned(),
                         ));
                     }
-                    frontend::password_message(&password()?, &mut self.out).map_err(lost)?;
-                    self.flush().await?;
+                    self.send_password(&configured_password(config)?).await?;
                 }
                 Message::AuthenticationMd5Password(body) => {
-                    let hash = md5_hash(config.user.as_bytes(), &password()?, body.salt());
-                    frontend::password_message(hash.as_bytes(), &mut self.out).map_err(lost)?;
-                    self.flush().await?;
+                    let password = configured_password(config)?;
+                    let hash = md5_hash(config.user.as_bytes(), &password, body.salt());
+                    self.send_password(hash.as_bytes()).await?;
                 }
                 Message::AuthenticationSasl(body) => {
-                    let mut mechanisms = body.mechanisms();
-                    let mut offered = false;
-                    while let Some(m) = mechanisms.next().map_err(lost)? {
-                        offered |= m == SCRAM_SHA_256;
-                    }
-                    if !offered {
-                        return Err(SessionError::Connection(
-                            "the server offers no SASL mechanism this client speaks".to_owned(),
-                        ));
-                    }
-                    let s = ScramSha256::new(&password()?, ChannelBinding::unsupported());
-                    frontend::sasl_initial_response(SCRAM_SHA_256, s.message(), &mut self.out)
-                        .map_err(lost)?;
-                    self.flush().await?;
-                    scram = Some(s);
+                    scram = Some(self.start_scram(&body, config).await?);
                 }
                 Message::AuthenticationSaslContinue(body) => {
                     let s = scram
@@ -247,6 +206,54 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// The startup message: user, database, UTF-8 and the application name.
+    async fn send_startup(&mut self, config: &ConnConfig) -> Result<(), SessionError> {
+        let application = config
+            .application_name
+            .as_deref()
+            .unwrap_or("qsorm-inspect");
+        frontend::startup_message(
+            [
+                ("user", config.user.as_str()),
+                ("database", config.database.as_str()),
+                ("client_encoding", "UTF8"),
+                ("application_name", application),
+            ],
+            &mut self.out,
+        )
+        .map_err(lost)?;
+        self.flush().await
+    }
+
+    /// A password message (cleartext or MD5 hash).
+    async fn send_password(&mut self, password: &[u8]) -> Result<(), SessionError> {
+        frontend::password_message(password, &mut self.out).map_err(lost)?;
+        self.flush().await
+    }
+
+    /// Answers the server's SASL offer with SCRAM-SHA-256's first message (refused when
+    /// the server does not offer it), and returns the exchange to continue.
+    async fn start_scram(
+        &mut self,
+        body: &backend::AuthenticationSaslBody,
+        config: &ConnConfig,
+    ) -> Result<ScramSha256, SessionError> {
+        let mut mechanisms = body.mechanisms();
+        let mut offered = false;
+        while let Some(m) = mechanisms.next().map_err(lost)? {
+            offered |= m == SCRAM_SHA_256;
+        }
+        if !offered {
+            return Err(SessionError::Connection(
+                "the server offers no SASL mechanism this client speaks".to_owned(),
+            ));
+        }
+        let s = ScramSha256::new(&configured_password(config)?, ChannelBinding::unsupported());
+        frontend::sasl_initial_response(SCRAM_SHA_256, s.message(), &mut self.out).map_err(lost)?;
+        self.flush().await?;
+        Ok(s)
     }
 
     async fn flush(&mut self) -> Result<(), SessionError> {
@@ -316,6 +323,20 @@ impl Session {
         let _ = self.flush().await;
         let _ = self.io.shutdown().await;
     }
+}
+
+/// The configured password, for a server that asks for one.
+fn configured_password(config: &ConnConfig) -> Result<Vec<u8>, SessionError> {
+    config
+        .password
+        .as_ref()
+        .map(|p| p.expose().as_bytes().to_vec())
+        .ok_or_else(|| {
+            SessionError::Connection(format!(
+                "the server asks user `{}` for a password and none is configured",
+                config.user
+            ))
+        })
 }
 
 fn server_error(mut fields: backend::ErrorFields<'_>) -> Result<SessionError, SessionError> {

@@ -17,10 +17,8 @@ pub async fn exec(manager: &SchemaManager<'_>, sql: impl Into<String>) -> Result
         .map(drop)
 }
 
-/// `"name"`, with `"` doubled.
-pub fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+/// `"name"`, with `"` doubled ([`qsorm_ident::quote_ident`]).
+pub use qsorm_ident::quote_ident as ident;
 
 /// A string literal as sea-query escapes it for PostgreSQL.
 pub fn literal(text: &str) -> String {

@@ -120,6 +120,21 @@ pub fn typed_rows(
     select: &mut Select,
     targets: &[(String, Shape)],
 ) -> Result<Option<Vec<Vec<Expr>>>, QsError> {
+    let Some(call) = inline_call(select)? else {
+        return Ok(None);
+    };
+    let elements = array_elements(call)?;
+    let mut first_names: Option<Vec<String>> = None;
+    let mut rows = Vec::with_capacity(elements.len());
+    for (index, element) in elements.into_iter().enumerate() {
+        rows.push(typed_row(index, element, targets, &mut first_names)?);
+    }
+    Ok(Some(rows))
+}
+
+/// The lone `inline(...)` call of a plain select list, taken out of `select`; `None` when the
+/// select list holds no generator.
+fn inline_call(select: &mut Select) -> Result<Option<Expr>, QsError> {
     let generators: Vec<String> = select
         .projection
         .iter()
@@ -149,10 +164,14 @@ pub fn typed_rows(
     if !plain {
         return Err(local("inline(...) with FROM, WHERE, GROUP BY or DISTINCT"));
     }
-    let call = match select.projection.pop() {
-        Some(SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) => e,
-        _ => return Ok(None),
-    };
+    Ok(match select.projection.pop() {
+        Some(SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) => Some(e),
+        _ => None,
+    })
+}
+
+/// The elements of the literal `array(...)` that is the one argument of an `inline(...)` call.
+fn array_elements(call: Expr) -> Result<Vec<Expr>, QsError> {
     let args = take_args(call, "inline").unwrap_or_default();
     let Ok([array]) = <[Expr; 1]>::try_from(args) else {
         return Err(mismatch(
@@ -167,47 +186,52 @@ pub fn typed_rows(
             "inline(array()): an empty array has no struct element type".into(),
         ));
     }
-    let mut first_names: Option<Vec<String>> = None;
-    let mut rows = Vec::with_capacity(elements.len());
-    for (index, element) in elements.into_iter().enumerate() {
-        if is_null(&element) {
-            return Err(local("a NULL element in inline(array(...))"));
-        }
-        let Some(fields) = struct_fields(element) else {
-            return Err(mismatch(format!(
-                "inline needs an array of structs: element {index} is not a struct"
-            )));
-        };
-        let names: Vec<String> = fields.iter().map(|(n, _)| n.to_lowercase()).collect();
-        match &first_names {
-            None => {
-                if fields.len() != targets.len() {
-                    return Err(mismatch(format!(
-                        "inline produces {} columns, the target has {}",
-                        fields.len(),
-                        targets.len()
-                    )));
-                }
-                first_names = Some(names);
-            }
-            Some(first) if *first != names => {
+    Ok(elements)
+}
+
+/// One struct element typed as a row for `targets`, its field names checked against those of
+/// element 0 (`first_names`, set by the first element).
+fn typed_row(
+    index: usize,
+    element: Expr,
+    targets: &[(String, Shape)],
+    first_names: &mut Option<Vec<String>>,
+) -> Result<Vec<Expr>, QsError> {
+    if is_null(&element) {
+        return Err(local("a NULL element in inline(array(...))"));
+    }
+    let Some(fields) = struct_fields(element) else {
+        return Err(mismatch(format!(
+            "inline needs an array of structs: element {index} is not a struct"
+        )));
+    };
+    let names: Vec<String> = fields.iter().map(|(n, _)| n.to_lowercase()).collect();
+    match &*first_names {
+        None => {
+            if fields.len() != targets.len() {
                 return Err(mismatch(format!(
-                    "the elements of array(...) differ in type: element {index} has the fields \
-                     ({}), element 0 has ({}) (an array has one element type)",
-                    names.join(", "),
-                    first.join(", ")
+                    "inline produces {} columns, the target has {}",
+                    fields.len(),
+                    targets.len()
                 )));
             }
-            Some(_) => {}
+            *first_names = Some(names);
         }
-        let row = fields
-            .into_iter()
-            .zip(targets)
-            .map(|((_, value), (column, shape))| coerce(value, shape, column))
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.push(row);
+        Some(first) if *first != names => {
+            return Err(mismatch(format!(
+                "the elements of array(...) differ in type: element {index} has the fields \
+                 ({}), element 0 has ({}) (an array has one element type)",
+                names.join(", "),
+                first.join(", ")
+            )));
+        }
+        Some(_) => {}
     }
-    Ok(Some(rows))
+    fields
+        .into_iter()
+        .zip(targets)
+        .map(|((_, value), (column, shape))| coerce(value, shape, column))
+        .collect::<Result<Vec<_>, _>>()
 }
 
 /// The typed rows as a `VALUES` list, the body that replaces the `SELECT inline(...)`.

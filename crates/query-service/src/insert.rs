@@ -138,77 +138,96 @@ pub fn coerce(expr: Expr, shape: &Shape, path: &str) -> Result<Expr, QsError> {
             is_enum,
             sql,
             ..
-        } => {
-            if is_string_literal(&expr) && !string && !is_enum {
-                return Err(QsError::new(
-                    sqlstate::DATATYPE_MISMATCH,
-                    format!(
-                        "Cannot safely cast '{path}': a string literal into a column of type {sql} \
-                         (CANNOT_SAFELY_CAST; INSERT INTO requires matching data types)"
-                    ),
-                )
-                .hint(format!("write CAST('...' AS <type>) for '{path}'")));
-            }
-            if *is_enum {
-                return Ok(cast_to(expr, sql));
-            }
-            Ok(expr)
-        }
-        Shape::Composite { sql, fields } => {
-            let Some(values) = struct_values(&expr) else {
-                if is_string_literal(&expr) {
-                    return Err(QsError::new(
-                        sqlstate::DATATYPE_MISMATCH,
-                        format!(
-                            "Cannot safely cast '{path}': a string literal into the struct type {sql}"
-                        ),
-                    ));
-                }
-                return Ok(expr);
-            };
-            if values.len() != fields.len() {
-                return Err(QsError::new(
-                    sqlstate::DATATYPE_MISMATCH,
-                    format!(
-                        "'{path}' is a struct of {} fields, the value has {}",
-                        fields.len(),
-                        values.len()
-                    ),
-                ));
-            }
-            let typed = values
-                .into_iter()
-                .zip(fields)
-                .map(|(v, (name, field))| coerce(v, field, &format!("{path}.{name}")))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(cast_to(Expr::Function(row_call(typed)), sql))
-        }
-        Shape::Array { sql, element } => {
-            let Some(items) = call_args(&expr, "array") else {
-                if is_string_literal(&expr) {
-                    return Err(QsError::new(
-                        sqlstate::DATATYPE_MISMATCH,
-                        format!(
-                            "Cannot safely cast '{path}': a string literal into the array type {sql}"
-                        ),
-                    ));
-                }
-                return Ok(expr);
-            };
-            let typed = items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| coerce(v.clone(), element, &format!("{path}[{i}]")))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(cast_to(
-                Expr::Array(sqlparser::ast::Array {
-                    elem: typed,
-                    named: true,
-                }),
-                sql,
-            ))
-        }
+        } => coerce_scalar(expr, *string, *is_enum, sql, path),
+        Shape::Composite { sql, fields } => coerce_struct(expr, sql, fields, path),
+        Shape::Array { sql, element } => coerce_array(expr, sql, element, path),
     }
+}
+
+/// Types `expr` for a scalar column of type `sql`: a string literal only into a string or
+/// enum type, an enum through a cast.
+fn coerce_scalar(
+    expr: Expr,
+    string: bool,
+    is_enum: bool,
+    sql: &str,
+    path: &str,
+) -> Result<Expr, QsError> {
+    if is_string_literal(&expr) && !string && !is_enum {
+        return Err(QsError::new(
+            sqlstate::DATATYPE_MISMATCH,
+            format!(
+                "Cannot safely cast '{path}': a string literal into a column of type {sql} \
+                 (CANNOT_SAFELY_CAST; INSERT INTO requires matching data types)"
+            ),
+        )
+        .hint(format!("write CAST('...' AS <type>) for '{path}'")));
+    }
+    if is_enum {
+        return Ok(cast_to(expr, sql));
+    }
+    Ok(expr)
+}
+
+/// Types a struct expression for the composite type `sql`, field by field, as a typed
+/// `ROW(...)`; any other expression but a string literal is left as it is.
+fn coerce_struct(
+    expr: Expr,
+    sql: &str,
+    fields: &[(String, Shape)],
+    path: &str,
+) -> Result<Expr, QsError> {
+    let Some(values) = struct_values(&expr) else {
+        if is_string_literal(&expr) {
+            return Err(QsError::new(
+                sqlstate::DATATYPE_MISMATCH,
+                format!("Cannot safely cast '{path}': a string literal into the struct type {sql}"),
+            ));
+        }
+        return Ok(expr);
+    };
+    if values.len() != fields.len() {
+        return Err(QsError::new(
+            sqlstate::DATATYPE_MISMATCH,
+            format!(
+                "'{path}' is a struct of {} fields, the value has {}",
+                fields.len(),
+                values.len()
+            ),
+        ));
+    }
+    let typed = values
+        .into_iter()
+        .zip(fields)
+        .map(|(v, (name, field))| coerce(v, field, &format!("{path}.{name}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(cast_to(Expr::Function(row_call(typed)), sql))
+}
+
+/// Types an `array(...)` expression for the array type `sql`, item by item, as a typed
+/// `ARRAY[...]`; any other expression but a string literal is left as it is.
+fn coerce_array(expr: Expr, sql: &str, element: &Shape, path: &str) -> Result<Expr, QsError> {
+    let Some(items) = call_args(&expr, "array") else {
+        if is_string_literal(&expr) {
+            return Err(QsError::new(
+                sqlstate::DATATYPE_MISMATCH,
+                format!("Cannot safely cast '{path}': a string literal into the array type {sql}"),
+            ));
+        }
+        return Ok(expr);
+    };
+    let typed = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| coerce(v.clone(), element, &format!("{path}[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(cast_to(
+        Expr::Array(sqlparser::ast::Array {
+            elem: typed,
+            named: true,
+        }),
+        sql,
+    ))
 }
 
 /// `ROW(e1, e2, ...)`.

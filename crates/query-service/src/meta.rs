@@ -297,10 +297,8 @@ fn add_column(w: &[String], table: &str, i: usize) -> Result<KeyStatement, QsErr
     )))
 }
 
-/// A PostgreSQL quoted identifier.
-pub fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+/// A PostgreSQL quoted identifier ([`qsorm_ident::quote_ident`]).
+pub use qsorm_ident::quote_ident as quote;
 
 /// A PostgreSQL string literal (standard strings).
 pub fn literal(text: &str) -> String {

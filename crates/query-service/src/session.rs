@@ -204,75 +204,9 @@ impl Session {
                 let pg = self.typed_insert(&table, *statement).await?;
                 Ok(self.forward(client, &pg, false).await)
             }
-            Plan::CreateTableAs { table, sql } => {
-                let out = self.forward(client, &sql, false).await;
-                if matches!(out, Ok(Outcome::Done)) {
-                    self.backend
-                        .execute(&format!(
-                            "INSERT INTO qsorm_query_service.created_tables \
-                             SELECT to_regclass({})::text ON CONFLICT DO NOTHING",
-                            meta::literal(&table)
-                        ))
-                        .await?;
-                }
-                Ok(out)
-            }
-            Plan::DropTable { table, sql } => {
-                let lit = meta::literal(&table);
-                let rows = self
-                    .backend
-                    .rows(&format!(
-                        "SELECT to_regclass({lit}) IS NOT NULL, EXISTS (SELECT 1 FROM \
-                         qsorm_query_service.created_tables WHERE name = to_regclass({lit})::text)"
-                    ))
-                    .await?;
-                let flag = |i: usize| {
-                    rows.first()
-                        .and_then(|r| r.get(i).cloned().flatten())
-                        .is_some_and(|v| v == "t")
-                };
-                if flag(0) && !flag(1) {
-                    return Err(QsError::new(
-                        sqlstate::INSUFFICIENT_PRIVILEGE,
-                        format!(
-                            "permission denied to drop {table}: DROP TABLE is allowed only for \
-                             tables created through Query Service"
-                        ),
-                    ));
-                }
-                let record = format!(
-                    "DELETE FROM qsorm_query_service.created_tables WHERE name = to_regclass({lit})::text"
-                );
-                if flag(0) {
-                    self.backend.execute(&record).await?;
-                }
-                Ok(self.forward(client, &sql, false).await)
-            }
-            Plan::Metadata(key) => {
-                let (table, columns) = match &key {
-                    meta::KeyStatement::PrimaryKey { table, columns, .. } => {
-                        (table.clone(), columns.clone())
-                    }
-                    meta::KeyStatement::ForeignKey { table, column, .. } => {
-                        (table.clone(), vec![column.clone()])
-                    }
-                    meta::KeyStatement::AddColumn(_) => (String::new(), vec![]),
-                };
-                let missing = self
-                    .backend
-                    .rows(&meta::missing_columns_sql(&table, &columns))
-                    .await?;
-                if let Some(Some(col)) = missing.first().and_then(|r| r.first()) {
-                    return Err(QsError::new(
-                        "42703",
-                        format!("column \"{col}\" of table \"{table}\" does not exist"),
-                    ));
-                }
-                for stmt in meta::record(&key) {
-                    self.backend.execute(&stmt).await?;
-                }
-                Ok(complete(client, "ALTER TABLE").await)
-            }
+            Plan::CreateTableAs { table, sql } => self.create_table_as(client, &table, &sql).await,
+            Plan::DropTable { table, sql } => self.drop_table(client, &table, &sql).await,
+            Plan::Metadata(key) => self.metadata(client, key).await,
             Plan::Set { name, value } => {
                 if name == "auto_to_json" {
                     self.auto_to_json =
@@ -281,20 +215,132 @@ impl Session {
                 self.settings.insert(name, value);
                 Ok(complete(client, "SET").await)
             }
-            Plan::ShowSetting(name) => {
-                let value = match name.as_str() {
-                    "auto_to_json" => Some(self.auto_to_json.to_string()),
-                    // What psql shows for Query Service; the storage's version stays hidden.
-                    "server_version" => Some(crate::startup::SERVER_VERSION.to_owned()),
-                    _ => self.settings.get(&name).cloned(),
-                };
-                let sql = match value {
-                    Some(v) => format!("SELECT {} AS {}", meta::literal(&v), meta::quote(&name)),
-                    None => format!("SHOW {}", meta::quote(&name)),
-                };
-                Ok(self.forward(client, &sql, false).await)
-            }
+            Plan::ShowSetting(name) => Ok(self.show_setting(client, &name).await),
         }
+    }
+
+    /// Runs a `CREATE TABLE ... AS` and, when it succeeded, records the table as created
+    /// through Query Service.
+    async fn create_table_as<C>(
+        &mut self,
+        client: &mut C,
+        table: &str,
+        sql: &str,
+    ) -> Result<Result<Outcome, PgWireError>, QsError>
+    where
+        C: Sink<PgWireBackendMessage> + Unpin + Send,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let out = self.forward(client, sql, false).await;
+        if matches!(out, Ok(Outcome::Done)) {
+            self.backend
+                .execute(&format!(
+                    "INSERT INTO qsorm_query_service.created_tables \
+                     SELECT to_regclass({})::text ON CONFLICT DO NOTHING",
+                    meta::literal(table)
+                ))
+                .await?;
+        }
+        Ok(out)
+    }
+
+    /// Runs a `DROP TABLE` of a table created through Query Service (refusing any other
+    /// existing table) and forgets its record.
+    async fn drop_table<C>(
+        &mut self,
+        client: &mut C,
+        table: &str,
+        sql: &str,
+    ) -> Result<Result<Outcome, PgWireError>, QsError>
+    where
+        C: Sink<PgWireBackendMessage> + Unpin + Send,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let lit = meta::literal(table);
+        let rows = self
+            .backend
+            .rows(&format!(
+                "SELECT to_regclass({lit}) IS NOT NULL, EXISTS (SELECT 1 FROM \
+                 qsorm_query_service.created_tables WHERE name = to_regclass({lit})::text)"
+            ))
+            .await?;
+        let flag = |i: usize| {
+            rows.first()
+                .and_then(|r| r.get(i).cloned().flatten())
+                .is_some_and(|v| v == "t")
+        };
+        if flag(0) && !flag(1) {
+            return Err(QsError::new(
+                sqlstate::INSUFFICIENT_PRIVILEGE,
+                format!(
+                    "permission denied to drop {table}: DROP TABLE is allowed only for \
+                     tables created through Query Service"
+                ),
+            ));
+        }
+        let record = format!(
+            "DELETE FROM qsorm_query_service.created_tables WHERE name = to_regclass({lit})::text"
+        );
+        if flag(0) {
+            self.backend.execute(&record).await?;
+        }
+        Ok(self.forward(client, sql, false).await)
+    }
+
+    /// Records a key or column metadata statement after checking that its columns exist, and
+    /// answers `ALTER TABLE`.
+    async fn metadata<C>(
+        &mut self,
+        client: &mut C,
+        key: meta::KeyStatement,
+    ) -> Result<Result<Outcome, PgWireError>, QsError>
+    where
+        C: Sink<PgWireBackendMessage> + Unpin + Send,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let (table, columns) = match &key {
+            meta::KeyStatement::PrimaryKey { table, columns, .. } => {
+                (table.clone(), columns.clone())
+            }
+            meta::KeyStatement::ForeignKey { table, column, .. } => {
+                (table.clone(), vec![column.clone()])
+            }
+            meta::KeyStatement::AddColumn(_) => (String::new(), vec![]),
+        };
+        let missing = self
+            .backend
+            .rows(&meta::missing_columns_sql(&table, &columns))
+            .await?;
+        if let Some(Some(col)) = missing.first().and_then(|r| r.first()) {
+            return Err(QsError::new(
+                "42703",
+                format!("column \"{col}\" of table \"{table}\" does not exist"),
+            ));
+        }
+        for stmt in meta::record(&key) {
+            self.backend.execute(&stmt).await?;
+        }
+        Ok(complete(client, "ALTER TABLE").await)
+    }
+
+    /// Answers `SHOW name`: a session-level value as a one-row select, anything else from the
+    /// storage.
+    async fn show_setting<C>(&mut self, client: &mut C, name: &str) -> Result<Outcome, PgWireError>
+    where
+        C: Sink<PgWireBackendMessage> + Unpin + Send,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let value = match name {
+            "auto_to_json" => Some(self.auto_to_json.to_string()),
+            // What psql shows for Query Service; the storage's version stays hidden.
+            "server_version" => Some(crate::startup::SERVER_VERSION.to_owned()),
+            _ => self.settings.get(name).cloned(),
+        };
+        let sql = match value {
+            Some(v) => format!("SELECT {} AS {}", meta::literal(&v), meta::quote(name)),
+            None => format!("SHOW {}", meta::quote(name)),
+        };
+        self.forward(client, &sql, false).await
     }
 
     /// Types an `INSERT INTO t SELECT ...` against the table's columns.
@@ -393,97 +439,63 @@ impl Session {
         let sql = if json {
             match self.json_query(pg).await {
                 Ok(s) => s,
-                Err(e) => {
-                    send(
-                        client,
-                        PgWireBackendMessage::ErrorResponse(ErrorResponse::new(e.fields())),
-                    )
-                    .await?;
-                    return Ok(Outcome::Failed);
-                }
+                Err(e) => return failed(client, e).await,
             }
         } else {
             pg.to_owned()
         };
         if let Err(e) = self.backend.send(&sql).await {
-            send(
-                client,
-                PgWireBackendMessage::ErrorResponse(ErrorResponse::new(e.fields())),
-            )
-            .await?;
-            return Ok(Outcome::Failed);
+            return failed(client, e).await;
         }
         let mut outcome = Outcome::Done;
         let mut field_count = 0i16;
         loop {
             let event = match self.backend.next_event().await {
                 Ok(e) => e,
-                Err(e) => {
-                    send(
-                        client,
-                        PgWireBackendMessage::ErrorResponse(ErrorResponse::new(e.fields())),
-                    )
-                    .await?;
-                    return Ok(Outcome::Failed);
-                }
+                Err(e) => return failed(client, e).await,
             };
-            match event {
+            let message = match event {
                 Event::Columns(cols) => {
                     field_count = i16::try_from(cols.len()).unwrap_or(i16::MAX);
-                    send(
-                        client,
-                        PgWireBackendMessage::RowDescription(describe(&cols)),
-                    )
-                    .await?;
+                    PgWireBackendMessage::RowDescription(describe(&cols))
                 }
-                Event::Row(body) => {
-                    send(
-                        client,
-                        PgWireBackendMessage::DataRow(DataRow::new(
-                            BytesMut::from(body.buffer()),
-                            field_count,
-                        )),
-                    )
-                    .await?;
-                }
+                Event::Row(body) => PgWireBackendMessage::DataRow(DataRow::new(
+                    BytesMut::from(body.buffer()),
+                    field_count,
+                )),
                 Event::Complete(tag) => {
-                    send(
-                        client,
-                        PgWireBackendMessage::CommandComplete(CommandComplete::new(tag)),
-                    )
-                    .await?;
+                    PgWireBackendMessage::CommandComplete(CommandComplete::new(tag))
                 }
-                Event::Empty => {
-                    send(
-                        client,
-                        PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()),
-                    )
-                    .await?;
-                }
+                Event::Empty => PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()),
                 Event::Notice(fields) => {
-                    send(
-                        client,
-                        PgWireBackendMessage::NoticeResponse(NoticeResponse::new(fields)),
-                    )
-                    .await?;
+                    PgWireBackendMessage::NoticeResponse(NoticeResponse::new(fields))
                 }
                 Event::Error(e) => {
                     outcome = Outcome::Failed;
-                    send(
-                        client,
-                        PgWireBackendMessage::ErrorResponse(ErrorResponse::new(map_error(
-                            e.fields,
-                        ))),
-                    )
-                    .await?;
+                    PgWireBackendMessage::ErrorResponse(ErrorResponse::new(map_error(e.fields)))
                 }
                 Event::Ready(status) => {
                     self.status = status;
                     return Ok(outcome);
                 }
-            }
+            };
+            send(client, message).await?;
         }
     }
+}
+
+/// Sends `e` to the client as an error and reports the statement as failed.
+async fn failed<C>(client: &mut C, e: QsError) -> Result<Outcome, PgWireError>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    send(
+        client,
+        PgWireBackendMessage::ErrorResponse(ErrorResponse::new(e.fields())),
+    )
+    .await?;
+    Ok(Outcome::Failed)
 }
 
 async fn complete<C>(client: &mut C, tag: &str) -> Result<Outcome, PgWireError>

@@ -5,7 +5,7 @@
 //! when that fails.
 
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, QueryResult, Statement,
+    ActiveModelTrait, ConnectionTrait, DbBackend, IdenStatic, QueryResult, Statement,
     TransactionSession, TransactionTrait,
 };
 
@@ -13,7 +13,10 @@ use crate::copy::pool_of;
 use crate::error::RepoError;
 use crate::nested::unnest_expr;
 use crate::pg_text::{pg_text, push_array};
-use crate::repo::{Repo, quote_ident};
+use crate::table::Table;
+use qsorm_connect::ident::quote_ident;
+
+use crate::core::Core;
 use crate::rows::{Groups, IndexedRow as Row, group_rows};
 
 /// Which uniqueness an upsert resolves conflicts on.
@@ -27,7 +30,7 @@ pub enum ConflictTarget<C> {
     Columns(Vec<C>),
 }
 
-impl<E: EntityTrait> Repo<E> {
+impl<E: Table> Core<E> {
     /// `INSERT INTO t (cols) SELECT <casts> FROM UNNEST($1::text[], ...) AS u(...)`: one
     /// text-array literal per column, cast by the server to the column's type (composites
     /// through `json_populate_record`).
@@ -42,7 +45,7 @@ impl<E: EntityTrait> Repo<E> {
         let exprs: Vec<String> = cols
             .iter()
             .zip(&aliases)
-            .map(|(c, a)| unnest_expr(c, &format!("u.{a}")))
+            .map(|(c, a)| unnest_expr::<E>(c, &format!("u.{a}")))
             .collect();
         let mut sql = format!(
             "INSERT INTO {} ({}) SELECT {} FROM UNNEST({}) AS u({})",
@@ -232,7 +235,11 @@ impl<E: EntityTrait> Repo<E> {
     /// (see the crate's README, "Bulk writes"). `C: 'static` lets the repository recognise a
     /// pool (every sea-orm and qsorm connection and transaction type is `'static`).
     /// On Query Service: `INSERT INTO t SELECT inline(array(struct(...), ...))` statements.
-    pub async fn insert_many<C, A>(&self, db: &C, mut models: Vec<A>) -> Result<u64, RepoError>
+    pub(crate) async fn insert_many<C, A>(
+        &self,
+        db: &C,
+        mut models: Vec<A>,
+    ) -> Result<u64, RepoError>
     where
         C: ConnectionTrait + TransactionTrait + 'static,
         A: ActiveModelTrait<Entity = E>,
@@ -257,7 +264,7 @@ impl<E: EntityTrait> Repo<E> {
     }
 
     /// Inserts a row, or updates it when it conflicts on `target`; returns the stored row.
-    pub async fn upsert<C, A>(
+    pub(crate) async fn upsert<C, A>(
         &self,
         db: &C,
         model: A,
@@ -269,16 +276,17 @@ impl<E: EntityTrait> Repo<E> {
     {
         self.refuse_on_query_service("upsert")?;
         let (_, rows) = self.write_batch(db, &[model], Some(&target), true).await?;
-        let row = rows
-            .first()
-            .ok_or_else(|| RepoError::Other("upsert returned no row".into()))?;
+        let row = rows.first().ok_or_else(|| RepoError::NoRowReturned {
+            entity: self.table_name(),
+            statement: "upsert",
+        })?;
         self.decode(row)
     }
 
     /// Upserts any number of rows in one transaction; returns how many were written. On a
     /// pool: COPY into a temporary staging table, then `INSERT ... SELECT ... ON CONFLICT`;
     /// on failure, inside a transaction, or with `save_as` conversions: `UNNEST` chunks.
-    pub async fn upsert_many<C, A>(
+    pub(crate) async fn upsert_many<C, A>(
         &self,
         db: &C,
         mut models: Vec<A>,

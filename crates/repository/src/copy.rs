@@ -21,9 +21,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use sea_orm::{ActiveModelTrait, Iterable};
-use sea_orm::{
-    DatabaseConnection, DatabaseConnectionType, DbErr, EntityTrait, IdenStatic, RuntimeErr,
-};
+use sea_orm::{DatabaseConnection, DatabaseConnectionType, DbErr, IdenStatic, RuntimeErr};
 use sqlx::{Acquire, PgPool};
 
 use crate::bulk::ConflictTarget;
@@ -33,13 +31,20 @@ use crate::copy_fallback::CopyFailed;
 use crate::error::RepoError;
 use crate::nested::{ColumnKind, column_kind, unnest_expr};
 use crate::profile::WireMode;
-use crate::repo::{Repo, quote_ident};
+use crate::table::Table;
+use qsorm_connect::ident::quote_ident;
+
+use crate::core::Core;
 use crate::rows::take_rows;
 
 /// The sqlx pool behind `db`, when `db` is a PostgreSQL pool rather than a transaction.
 pub(crate) fn pool_of<C: Any>(db: &C) -> Option<&PgPool> {
     let any: &dyn Any = db;
-    let conn: &DatabaseConnection = match any.downcast_ref::<qsorm_connect::Executor>() {
+    let executor = match any.downcast_ref::<qsorm_connect::QsConnection>() {
+        Some(conn) => Some(conn.executor()),
+        None => any.downcast_ref::<qsorm_connect::Executor>(),
+    };
+    let conn: &DatabaseConnection = match executor {
         Some(qsorm_connect::Executor::Bound(conn)) => conn,
         Some(_) => return None,
         None => any.downcast_ref::<DatabaseConnection>()?,
@@ -76,22 +81,22 @@ fn db_err(e: sqlx::Error) -> DbErr {
 /// Whether COPY writes the column as the `UNNEST` path does: a composite (rendered by
 /// [`Composites`]), or a plain column whose value reaches it through the column type's input
 /// function (no conversion besides a cast to the column's type).
-fn copyable<C: sea_orm::ColumnTrait>(column: &C) -> bool {
+fn copyable<E: Table>(column: &E::Column) -> bool {
     const ELEMENT: &str = "u.c1";
-    if column_kind(column) != ColumnKind::Plain {
+    if column_kind::<E>(column) != ColumnKind::Plain {
         return true;
     }
-    let expr = unnest_expr(column, ELEMENT);
+    let expr = unnest_expr::<E>(column, ELEMENT);
     expr == ELEMENT
         || expr.starts_with(&format!("{ELEMENT}::"))
         || (expr.starts_with(&format!("CAST({ELEMENT} AS ")) && expr.ends_with(')'))
 }
 
-impl<E: EntityTrait> Repo<E> {
+impl<E: Table> Core<E> {
     /// Whether the entity's batches can take the COPY path: bound parameters (not the
     /// inlined-literal wire mode) and every column writable by COPY.
     pub(crate) fn copy_applies(&self) -> bool {
-        self.profile.wire == WireMode::Bind && E::Column::iter().all(|c| copyable(&c))
+        self.profile.wire == WireMode::Bind && E::Column::iter().all(|c| copyable::<E>(&c))
     }
 
     /// Runs one statement on the COPY path's connection, recorded and bounded; returns the
@@ -167,7 +172,7 @@ impl<E: EntityTrait> Repo<E> {
         let mut tx = p
             .bounded(async { conn.begin().await.map_err(db_err) })
             .await?;
-        let kinds: Vec<ColumnKind> = E::Column::iter().map(|c| column_kind(&c)).collect();
+        let kinds: Vec<ColumnKind> = E::Column::iter().map(|c| column_kind::<E>(&c)).collect();
         let names = composite_names(&kinds);
         let composites = if names.is_empty() {
             Composites::default()
@@ -175,7 +180,7 @@ impl<E: EntityTrait> Repo<E> {
             p.bounded(async { Composites::load(&mut tx, &names).await.map_err(db_err) })
                 .await?
         };
-        let (pieces, mut encoded) = spawn_encoder::<E::Column>(composites);
+        let (pieces, mut encoded) = spawn_encoder::<E>(composites);
         let produce = async move {
             for chunk in models.chunks_mut(PIECE_ROWS) {
                 let groups = take_rows(chunk, *taken)?;

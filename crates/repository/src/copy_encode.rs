@@ -12,6 +12,7 @@ use crate::copy_composite::Composites;
 use crate::copy_text::{push_escaped, push_field};
 use crate::nested::{ColumnKind, column_kind};
 use crate::rows::IndexedRow;
+use crate::table::Table;
 
 /// Rows per piece: extraction, encoding and the server's parsing overlap piece by piece.
 pub(crate) const PIECE_ROWS: usize = 4_096;
@@ -44,11 +45,11 @@ pub(crate) struct Encoded<C> {
 }
 
 /// Writes a piece's rows as COPY text.
-fn encode<C: sea_orm::ColumnTrait>(
-    piece: &Piece<C>,
+fn encode<E: Table>(
+    piece: &Piece<E::Column>,
     composites: &Composites,
 ) -> Result<Vec<u8>, NotRendered> {
-    let kinds: Vec<ColumnKind> = piece.cols.iter().map(column_kind).collect();
+    let kinds: Vec<ColumnKind> = piece.cols.iter().map(column_kind::<E>).collect();
     let mut text = Vec::with_capacity(PIECE_BYTES_HINT);
     let mut record = String::new();
     for (_, values) in &piece.rows {
@@ -76,17 +77,17 @@ fn encode<C: sea_orm::ColumnTrait>(
 /// back, in order, as [`Encoded`] text on the second; a value it cannot render ends it.
 /// Dropping either end stops it.
 #[allow(clippy::type_complexity)]
-pub(crate) fn spawn_encoder<C: sea_orm::ColumnTrait + Send + Sync + 'static>(
+pub(crate) fn spawn_encoder<E: Table>(
     composites: Composites,
 ) -> (
-    mpsc::Sender<Arc<Piece<C>>>,
-    mpsc::Receiver<Result<Encoded<C>, NotRendered>>,
+    mpsc::Sender<Arc<Piece<E::Column>>>,
+    mpsc::Receiver<Result<Encoded<E::Column>, NotRendered>>,
 ) {
-    let (piece_tx, mut pieces) = mpsc::channel::<Arc<Piece<C>>>(AHEAD);
+    let (piece_tx, mut pieces) = mpsc::channel::<Arc<Piece<E::Column>>>(AHEAD);
     let (encoded_tx, encoded) = mpsc::channel(AHEAD);
     tokio::task::spawn_blocking(move || {
         while let Some(piece) = pieces.blocking_recv() {
-            let message = encode(&piece, &composites).map(|text| Encoded {
+            let message = encode::<E>(&piece, &composites).map(|text| Encoded {
                 cols: piece.cols.clone(),
                 text,
             });

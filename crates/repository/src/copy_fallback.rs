@@ -7,9 +7,10 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, TransactionTrait};
 
 use crate::bulk::ConflictTarget;
 use crate::copy_encode::Piece;
+use crate::core::Core;
 use crate::error::RepoError;
-use crate::repo::Repo;
 use crate::rows::{Groups, take_rows};
+use crate::table::Table;
 
 /// A COPY that failed, with the batch's rows: the values moved out of the first `taken`
 /// models are in `kept`; the other models still hold theirs.
@@ -44,7 +45,7 @@ impl<C: sea_orm::ColumnTrait> CopyFailed<C> {
     }
 }
 
-impl<E: EntityTrait> Repo<E> {
+impl<E: Table> Core<E> {
     /// After a failed COPY (which wrote nothing): a connection error is the outcome; any
     /// other runs the whole batch again on the `UNNEST` path, from the rows the COPY handed
     /// back and those still in `models`.

@@ -14,14 +14,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures_util::{Stream, StreamExt};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryTrait,
-    Statement, TransactionSession, TransactionTrait,
+    ConnectionTrait, DatabaseTransaction, DbBackend, QueryFilter, QueryTrait, Statement,
+    TransactionSession, TransactionTrait,
 };
 
+use crate::core::Core;
 use crate::error::RepoError;
 use crate::nested::has_nested;
-use crate::repo::Repo;
 use crate::row_stream::{Source, source_of};
+use crate::table::Table;
 
 /// Cursor names unique within the process (a cursor lives in its own transaction, so this
 /// only matters for readability of server logs).
@@ -38,7 +39,7 @@ struct State<T, M> {
     buffer: VecDeque<M>,
 }
 
-impl<E: EntityTrait> Repo<E> {
+impl<E: Table> Core<E> {
     /// Streams every row matching `filter` in primary-key order, in constant memory, every
     /// row exactly once even when the entity's key is not unique (views, tables keyed by
     /// their first column), the rows one consistent snapshot.
@@ -57,7 +58,7 @@ impl<E: EntityTrait> Repo<E> {
     /// timeout however slowly the caller takes the rows, while each `FETCH` is a statement of
     /// its own. Dropping the stream early rolls the cursor's transaction back (on a pool, the
     /// pooled connection discards the rest of the result before its next use).
-    pub fn stream<'a, C>(
+    pub(crate) fn stream<'a, C>(
         &'a self,
         db: &'a C,
         filter: Condition,
@@ -164,10 +165,7 @@ impl<E: EntityTrait> Repo<E> {
         C: ConnectionTrait + TransactionTrait,
     {
         let tx = self.profile.bounded(db.begin()).await?;
-        let name = format!(
-            "qsorm_cursor_{}",
-            NEXT_CURSOR.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = cursor_name();
         let select = self.ordered(self.select().filter(filter));
         let mut stmt = self.profile.statement(select.as_query())?;
         // On Query Service nested fields come back as JSON only with auto_to_json on; the
@@ -183,6 +181,14 @@ impl<E: EntityTrait> Repo<E> {
     }
 }
 
+/// A new cursor name, unique within the process.
+pub(crate) fn cursor_name() -> String {
+    format!(
+        "qsorm_cursor_{}",
+        NEXT_CURSOR.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 /// `FETCH size FROM name`.
 fn fetch(name: &str, size: u64) -> Statement {
     Statement::from_string(DbBackend::Postgres, format!("FETCH {size} FROM {name}"))
@@ -191,9 +197,9 @@ fn fetch(name: &str, size: u64) -> Statement {
 /// How the pages of a cursor opened in a transaction of type `T` are read.
 pub(crate) trait PageReader<T> {
     /// The models of one `FETCH`.
-    fn read<'a, E: EntityTrait>(
+    fn read<'a, E: Table>(
         &'a self,
-        repo: &'a Repo<E>,
+        repo: &'a Core<E>,
         tx: &'a T,
         fetch: Statement,
     ) -> impl Future<Output = Result<Vec<E::Model>, RepoError>> + 'a;
@@ -204,9 +210,9 @@ pub(crate) trait PageReader<T> {
 struct Whole;
 
 impl<T: ConnectionTrait> PageReader<T> for Whole {
-    async fn read<'a, E: EntityTrait>(
+    async fn read<'a, E: Table>(
         &'a self,
-        repo: &'a Repo<E>,
+        repo: &'a Core<E>,
         tx: &'a T,
         fetch: Statement,
     ) -> Result<Vec<E::Model>, RepoError> {
@@ -220,9 +226,9 @@ impl<T: ConnectionTrait> PageReader<T> for Whole {
 struct Streamed;
 
 impl PageReader<DatabaseTransaction> for Streamed {
-    async fn read<'a, E: EntityTrait>(
+    async fn read<'a, E: Table>(
         &'a self,
-        repo: &'a Repo<E>,
+        repo: &'a Core<E>,
         tx: &'a DatabaseTransaction,
         fetch: Statement,
     ) -> Result<Vec<E::Model>, RepoError> {

@@ -1,13 +1,17 @@
 //! Typed repository errors, classified by SQLSTATE (never by message text).
 
+use std::sync::Arc;
+
 use qsorm_connect::literal::{InlineError, LiteralError};
-use qsorm_connect::{ConnectError, ErrorContext, Flavor, classify};
+use qsorm_connect::{ConnectError, ErrorContext, Flavor, SqlState, classify};
 use sea_orm::DbErr;
+use sqlx::error::ErrorKind;
 
 /// What went wrong in a repository call.
 ///
 /// `row` fields carry the index of the offending row inside a batch (`insert_many`,
-/// `upsert_many`), when the call was a batch.
+/// `upsert_many`), when the call was a batch. Errors raised by the driver keep it as their
+/// [`source`](std::error::Error::source) (behind an `Arc`, so the error stays `Clone`).
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum RepoError {
@@ -28,6 +32,9 @@ pub enum RepoError {
         table: String,
         /// Offending row inside the batch.
         row: Option<usize>,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
     },
     /// A foreign-key constraint was violated (SQLSTATE 23503).
     #[error("foreign-key violation on {table}: constraint `{constraint}`{}", row_suffix(*row))]
@@ -38,6 +45,9 @@ pub enum RepoError {
         table: String,
         /// Offending row inside the batch.
         row: Option<usize>,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
     },
     /// A NOT NULL column received NULL (SQLSTATE 23502).
     #[error("not-null violation on {table}.{column}{}", row_suffix(*row))]
@@ -48,6 +58,9 @@ pub enum RepoError {
         table: String,
         /// Offending row inside the batch.
         row: Option<usize>,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
     },
     /// A CHECK constraint was violated (SQLSTATE 23514).
     #[error("check violation on {table}: constraint `{constraint}`{}", row_suffix(*row))]
@@ -58,6 +71,23 @@ pub enum RepoError {
         table: String,
         /// Offending row inside the batch.
         row: Option<usize>,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
+    },
+    /// An exclusion constraint was violated (SQLSTATE 23P01): the row overlaps (or otherwise
+    /// conflicts with) a stored row under an `EXCLUDE` constraint.
+    #[error("exclusion violation on {table}: constraint `{constraint}`{}", row_suffix(*row))]
+    ExclusionViolation {
+        /// Constraint name.
+        constraint: String,
+        /// Table name.
+        table: String,
+        /// Offending row inside the batch.
+        row: Option<usize>,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
     },
     /// The target cannot do this (raised before any round trip).
     #[error("{operation} is not supported on {flavor}{}", hint(.operation, *.flavor))]
@@ -93,6 +123,18 @@ through a server-side cursor)"
         /// The key value at the page boundary.
         key: String,
     },
+    /// A write to a read-only entity ([`Table::READ_ONLY`](crate::Table::READ_ONLY): a view,
+    /// or a table without a usable key), refused before any round trip.
+    #[error(
+        "{operation} on {entity} refused: the entity is read-only (a view, or a table without a \
+usable key; entity-gen marks it with Table::READ_ONLY)"
+    )]
+    ReadOnly {
+        /// Table name.
+        entity: String,
+        /// The write asked for.
+        operation: &'static str,
+    },
     /// The input cannot be turned into SQL (e.g. a batch mixing column sets in a profile that
     /// cannot express it).
     #[error("invalid input: {0}")]
@@ -126,18 +168,38 @@ for datasets created through Query Service"
     PermissionDenied {
         /// Server message.
         message: String,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
     },
     /// Any other server error, with its SQLSTATE.
     #[error("database error (SQLSTATE {sqlstate}): {message}")]
     Database {
         /// SQLSTATE.
-        sqlstate: String,
+        sqlstate: SqlState,
         /// Server message.
         message: String,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
     },
-    /// Anything else sea-orm reported.
-    #[error("{0}")]
-    Other(String),
+    /// A statement that must return a row (`INSERT ... RETURNING`, an upsert) returned none
+    /// (a rule or trigger on the table swallowed the write).
+    #[error("{entity}: {statement} returned no row")]
+    NoRowReturned {
+        /// Table name.
+        entity: String,
+        /// The statement (`INSERT ... RETURNING`, `upsert`).
+        statement: &'static str,
+    },
+    /// Anything else sea-orm reported (a driver error without a SQLSTATE, a conversion
+    /// failure...), kept whole.
+    #[error("{source}")]
+    Driver {
+        /// sea-orm's error.
+        #[source]
+        source: Arc<DbErr>,
+    },
 }
 
 fn row_suffix(row: Option<usize>) -> String {
@@ -159,36 +221,16 @@ fn hint(operation: &str, flavor: Flavor) -> &'static str {
 
 impl RepoError {
     /// Sets the batch row index on constraint errors.
-    pub fn with_row(self, index: usize) -> RepoError {
-        match self {
-            RepoError::UniqueViolation {
-                constraint, table, ..
-            } => RepoError::UniqueViolation {
-                constraint,
-                table,
-                row: Some(index),
-            },
-            RepoError::ForeignKeyViolation {
-                constraint, table, ..
-            } => RepoError::ForeignKeyViolation {
-                constraint,
-                table,
-                row: Some(index),
-            },
-            RepoError::NotNullViolation { column, table, .. } => RepoError::NotNullViolation {
-                column,
-                table,
-                row: Some(index),
-            },
-            RepoError::CheckViolation {
-                constraint, table, ..
-            } => RepoError::CheckViolation {
-                constraint,
-                table,
-                row: Some(index),
-            },
-            other => other,
+    pub fn with_row(mut self, index: usize) -> RepoError {
+        match &mut self {
+            RepoError::UniqueViolation { row, .. }
+            | RepoError::ForeignKeyViolation { row, .. }
+            | RepoError::NotNullViolation { row, .. }
+            | RepoError::CheckViolation { row, .. }
+            | RepoError::ExclusionViolation { row, .. } => *row = Some(index),
+            _ => {}
         }
+        self
     }
 
     /// Whether this is a row-level constraint violation (the kind a batch row can cause).
@@ -199,19 +241,41 @@ impl RepoError {
                 | RepoError::ForeignKeyViolation { .. }
                 | RepoError::NotNullViolation { .. }
                 | RepoError::CheckViolation { .. }
+                | RepoError::ExclusionViolation { .. }
         )
     }
 
     /// The SQLSTATE, when the server sent one.
-    pub fn sqlstate(&self) -> Option<&str> {
+    pub fn sqlstate(&self) -> Option<SqlState> {
         match self {
-            RepoError::UniqueViolation { .. } => Some("23505"),
-            RepoError::ForeignKeyViolation { .. } => Some("23503"),
-            RepoError::NotNullViolation { .. } => Some("23502"),
-            RepoError::CheckViolation { .. } => Some("23514"),
-            RepoError::PermissionDenied { .. } => Some("42501"),
-            RepoError::Database { sqlstate, .. } => Some(sqlstate),
+            RepoError::UniqueViolation { .. } => Some(SqlState::UNIQUE_VIOLATION),
+            RepoError::ForeignKeyViolation { .. } => Some(SqlState::FOREIGN_KEY_VIOLATION),
+            RepoError::NotNullViolation { .. } => Some(SqlState::NOT_NULL_VIOLATION),
+            RepoError::CheckViolation { .. } => Some(SqlState::CHECK_VIOLATION),
+            RepoError::ExclusionViolation { .. } => Some(SqlState::EXCLUSION_VIOLATION),
+            RepoError::PermissionDenied { .. } => Some(SqlState::INSUFFICIENT_PRIVILEGE),
+            RepoError::Database { sqlstate, .. } => Some(*sqlstate),
             RepoError::Connection(c) => c.sqlstate(),
+            RepoError::Driver { source } => {
+                qsorm_connect::error::sqlx_error(source).and_then(SqlState::from_sqlx)
+            }
+            _ => None,
+        }
+    }
+
+    /// The driver's error behind this one, when there is one (the end of the
+    /// [`source`](std::error::Error::source) chain that sqlx raised).
+    pub fn driver_error(&self) -> Option<&sqlx::Error> {
+        match self {
+            RepoError::UniqueViolation { source, .. }
+            | RepoError::ForeignKeyViolation { source, .. }
+            | RepoError::NotNullViolation { source, .. }
+            | RepoError::CheckViolation { source, .. }
+            | RepoError::ExclusionViolation { source, .. }
+            | RepoError::PermissionDenied { source, .. }
+            | RepoError::Database { source, .. } => Some(source),
+            RepoError::Connection(c) => c.driver_error(),
+            RepoError::Driver { source } => qsorm_connect::error::sqlx_error(source),
             _ => None,
         }
     }
@@ -241,26 +305,31 @@ pub fn classify_db_err(err: DbErr, ctx: Option<&ErrorContext>) -> RepoError {
     if let Some(e) = qsorm_connect::inline_error(&err) {
         return e.clone().into();
     }
-    if let Some(sqlx::Error::Database(db)) = qsorm_connect::error::sqlx_error(&err) {
-        let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+    if let Some(source) = qsorm_connect::error::shared_sqlx_error(&err)
+        && let Some(db) = source.as_database_error()
+    {
         let constraint = || db.constraint().unwrap_or_default().to_owned();
         let table = || db.table().unwrap_or_default().to_owned();
-        match code.as_str() {
-            "23505" => {
+        let source = Arc::clone(source);
+        // sqlx maps the integrity-constraint SQLSTATEs to kinds.
+        match db.kind() {
+            ErrorKind::UniqueViolation => {
                 return RepoError::UniqueViolation {
                     constraint: constraint(),
                     table: table(),
                     row: None,
+                    source,
                 };
             }
-            "23503" => {
+            ErrorKind::ForeignKeyViolation => {
                 return RepoError::ForeignKeyViolation {
                     constraint: constraint(),
                     table: table(),
                     row: None,
+                    source,
                 };
             }
-            "23502" => {
+            ErrorKind::NotNullViolation => {
                 let column = db
                     .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
                     .and_then(|pg| pg.column())
@@ -270,21 +339,32 @@ pub fn classify_db_err(err: DbErr, ctx: Option<&ErrorContext>) -> RepoError {
                     column,
                     table: table(),
                     row: None,
+                    source,
                 };
             }
-            "23514" => {
+            ErrorKind::CheckViolation => {
                 return RepoError::CheckViolation {
                     constraint: constraint(),
                     table: table(),
                     row: None,
+                    source,
                 };
             }
-            "42501" => {
-                return RepoError::PermissionDenied {
-                    message: db.message().to_owned(),
+            ErrorKind::ExclusionViolation => {
+                return RepoError::ExclusionViolation {
+                    constraint: constraint(),
+                    table: table(),
+                    row: None,
+                    source,
                 };
             }
             _ => {}
+        }
+        if SqlState::from_sqlx(&source) == Some(SqlState::INSUFFICIENT_PRIVILEGE) {
+            return RepoError::PermissionDenied {
+                message: db.message().to_owned(),
+                source,
+            };
         }
     }
     let fallback = ErrorContext {
@@ -298,12 +378,18 @@ pub fn classify_db_err(err: DbErr, ctx: Option<&ErrorContext>) -> RepoError {
     if let Some(conn) = classify(&err, ctx.unwrap_or(&fallback)) {
         return RepoError::Connection(conn);
     }
-    match qsorm_connect::error::sqlx_error(&err) {
-        Some(sqlx::Error::Database(db)) => RepoError::Database {
-            sqlstate: db.code().map(|c| c.into_owned()).unwrap_or_default(),
+    if let Some(source) = qsorm_connect::error::shared_sqlx_error(&err)
+        && let Some(db) = source.as_database_error()
+        && let Some(sqlstate) = SqlState::from_sqlx(source)
+    {
+        return RepoError::Database {
+            sqlstate,
             message: db.message().to_owned(),
-        },
-        _ => RepoError::Other(err.to_string()),
+            source: Arc::clone(source),
+        };
+    }
+    RepoError::Driver {
+        source: Arc::new(err),
     }
 }
 

@@ -73,6 +73,7 @@ impl Profile {
                  the link or the server stalled"
             ),
             after: Some(limit),
+            source: None,
         })
     }
 

@@ -2,12 +2,12 @@
 //! a Query Service profile that emits only what Query Service accepts.
 //!
 //! ```no_run
-//! # async fn demo<E: sea_orm::EntityTrait>(conn: &qsorm_connect::QsConnection) -> Result<(), qsorm_repository::RepoError> {
-//! use qsorm_repository::{Profile, Repo};
+//! # async fn demo<E: qsorm_repository::Table>(conn: &qsorm_connect::QsConnection) -> Result<(), qsorm_repository::RepoError> {
+//! use qsorm_repository::ConnectionExt;
 //! use sea_orm::Condition;
 //!
-//! let repo = Repo::<E>::new(Profile::for_connection(conn));
-//! let n = repo.count(conn.db(), Condition::all()).await?;
+//! let repo = conn.repo::<E>();
+//! let n = repo.count(Condition::all()).await?;
 //! # Ok(()) }
 //! ```
 //!
@@ -26,12 +26,14 @@
 //! what the script created: Query Service has no data rollback).
 
 mod bulk;
+mod connection;
 mod copy;
 mod copy_composite;
 mod copy_encode;
 mod copy_fallback;
 mod copy_text;
 mod copy_time;
+mod core;
 mod cursor;
 mod decode_check;
 pub mod error;
@@ -42,17 +44,26 @@ pub mod profile;
 mod qs_insert;
 pub mod qs_literal;
 pub mod qs_script;
+mod query;
 mod read;
+mod related;
 mod repo;
 mod row_stream;
 mod rows;
+mod table;
 mod tx;
 mod write;
 
 pub use bulk::ConflictTarget;
+pub use connection::{ConnectionExt, RepoConnection};
 pub use error::{RepoError, classify_db_err};
 pub use profile::{Profile, QUERY_SERVICE_PAGE_CAP, Recorder, WireMode};
 pub use qs_insert::{MAX_ROWS_PER_STATEMENT, MAX_STATEMENT_BYTES};
-pub use read::{KeysetPage, Page};
+pub use qsorm_connect::SqlState;
+pub use qsorm_connect::literal::CompositeTable;
+pub use query::{ModelQuery, Query};
+pub use read::{KeyOf, KeysetPage, Page};
+pub use related::{AlsoRelated, WithRelated};
 pub use repo::Repo;
+pub use table::{NestedColumn, Table};
 pub use tx::transaction;

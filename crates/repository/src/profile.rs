@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use qsorm_connect::{ErrorContext, Flavor, QsConnection};
 
-use crate::qs_literal::{CompositeTable, CompositeTypes};
+use crate::qs_literal::CompositeTypes;
 
 /// How statements are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,17 +158,11 @@ impl Profile {
         self.statement_cap
     }
 
-    /// The fields of composite types, so Query Service inserts type each field of a
-    /// `struct(...)` literal from its SQL type (a decimal field as a number, a timestamp
-    /// field as `CAST(... AS timestamp)`) rather than from the JSON value's shape. Pass the
-    /// `composites::COMPOSITE_TYPES` table `entity-gen` generates (once per entity crate):
-    /// `Profile::query_service().with_composite_types(qsorm_entity::composites::COMPOSITE_TYPES)`.
-    pub fn with_composite_types(mut self, table: &'static CompositeTable) -> Profile {
-        self.composites = self.composites.with(table);
-        self
-    }
-
-    /// The composite types known to this profile.
+    /// The composite types known to this profile: those of the repository's entity
+    /// ([`Table::COMPOSITE_TYPES`](crate::Table::COMPOSITE_TYPES)), so Query Service inserts
+    /// type each field of a `struct(...)` literal from its SQL type (a decimal field as a
+    /// number, a timestamp field as `CAST(... AS timestamp)`) rather than from the JSON
+    /// value's shape.
     pub fn composite_types(&self) -> &CompositeTypes {
         &self.composites
     }

@@ -8,13 +8,13 @@
 //! a level deeper per row).
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable,
-    Statement,
+    ActiveModelTrait, ActiveValue, ConnectionTrait, DbBackend, IdenStatic, Iterable, Statement,
 };
 
+use crate::core::Core;
 use crate::error::RepoError;
 use crate::qs_literal::{QsType, qs_ident, value_literal};
-use crate::repo::Repo;
+use crate::table::Table;
 
 /// The default size cap of a Query Service insert statement ([`Profile::with_statement_cap`]
 /// changes it): rows go into an `INSERT INTO ... SELECT` while it stays under the cap, and a
@@ -51,19 +51,13 @@ const CLOSE: &str = "))";
 /// `struct(...)` / `array(...)`), since every byte counts against the statement cap.
 const SEPARATOR: &str = ",";
 
-impl<E: EntityTrait> Repo<E> {
+impl<E: Table> Core<E> {
     fn qs_table_name(&self) -> (Option<String>, String) {
         let e = E::default();
         (e.schema_name().map(qs_ident), qs_ident(e.table_name()))
     }
 
-    /// The Query Service `INSERT INTO t SELECT inline(array(...))` statements for a batch
-    /// into the entity's table, each at most the profile's statement cap long (default
-    /// [`MAX_STATEMENT_BYTES`]) and
-    /// [`MAX_ROWS_PER_STATEMENT`] rows. [`RepoError::InvalidInput`] names the column of a
-    /// value no literal can carry (a NUL character, a year outside 1..=9999);
-    /// [`RepoError::StatementTooLarge`] names a row too large for any statement.
-    pub fn query_service_insert_sql<A>(&self, models: &[A]) -> Result<Vec<String>, RepoError>
+    pub(crate) fn query_service_insert_sql<A>(&self, models: &[A]) -> Result<Vec<String>, RepoError>
     where
         A: ActiveModelTrait<Entity = E>,
     {

@@ -123,7 +123,10 @@ pub async fn run<C: ConnectionTrait, S: QsStatement + ?Sized>(
     match db.execute_unprepared(&sql).await {
         Ok(_) => Ok(()),
         Err(source) => match qsorm_connect::error::sqlx_error(&source) {
-            Some(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501") => {
+            Some(e @ sqlx::Error::Database(db))
+                if qsorm_connect::SqlState::from_sqlx(e)
+                    == Some(qsorm_connect::SqlState::INSUFFICIENT_PRIVILEGE) =>
+            {
                 Err(QsScriptError::PermissionDenied {
                     message: db.message().to_owned(),
                     sql,
@@ -137,7 +140,7 @@ pub async fn run<C: ConnectionTrait, S: QsStatement + ?Sized>(
 /// `"name"` with `"` doubled (sea-query's `prepare_iden` leaves quotes in `&'static str`
 /// names undoubled, so names are quoted here, the same way).
 fn quote(iden: &DynIden) -> String {
-    format!("\"{}\"", iden.to_string().replace('"', "\"\""))
+    qsorm_connect::ident::quote_ident(&iden.to_string())
 }
 
 /// A table name, schema-qualified when given so.

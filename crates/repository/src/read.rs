@@ -6,10 +6,11 @@ use sea_orm::{
     QuerySelect, QueryTrait, Select, TransactionTrait, Value,
 };
 
+use crate::core::{Core, col};
 use crate::error::RepoError;
 use crate::nested::has_nested;
 use crate::profile::Profile;
-use crate::repo::{Repo, col};
+use crate::table::Table;
 
 /// One page of an offset pagination.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,16 +32,20 @@ impl<M> Page<M> {
     }
 }
 
+/// The primary-key value type of entity `E` (`i64`, `String`, a tuple for a composite key):
+/// what `get` and `delete` take and keyset cursors are made of.
+pub type KeyOf<E> = <<E as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType;
+
 /// One page of a keyset (cursor) pagination.
 #[derive(Debug, Clone, PartialEq)]
-pub struct KeysetPage<M> {
+pub struct KeysetPage<M, K> {
     /// The rows, in primary-key order.
     pub items: Vec<M>,
-    /// The cursor to pass for the next page (`None`: this was the last one).
-    pub next: Option<Vec<Value>>,
+    /// The key to pass as `after` for the next page (`None`: this was the last one).
+    pub next: Option<K>,
 }
 
-impl<E: EntityTrait> Repo<E> {
+impl<E: Table> Core<E> {
     pub(crate) async fn fetch<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -62,7 +67,7 @@ impl<E: EntityTrait> Repo<E> {
     }
 
     /// The row with this primary key, if any.
-    pub async fn get<C: ConnectionTrait>(
+    pub(crate) async fn get<C: ConnectionTrait>(
         &self,
         db: &C,
         key: <E::PrimaryKey as PrimaryKeyTrait>::ValueType,
@@ -80,7 +85,7 @@ impl<E: EntityTrait> Repo<E> {
     }
 
     /// The row with this primary key, or [`RepoError::NotFound`].
-    pub async fn get_required<C: ConnectionTrait>(
+    pub(crate) async fn get_required<C: ConnectionTrait>(
         &self,
         db: &C,
         key: <E::PrimaryKey as PrimaryKeyTrait>::ValueType,
@@ -105,7 +110,11 @@ impl<E: EntityTrait> Repo<E> {
     /// decoded as it arrives, while the server sends the next ones; `C: 'static` is what lets
     /// `find` recognise those connection types (every connection qsorm hands out is
     /// `'static`). Other connections read the whole result, then decode it.
-    pub async fn find<C>(&self, db: &C, filter: Condition) -> Result<Vec<E::Model>, RepoError>
+    pub(crate) async fn find<C>(
+        &self,
+        db: &C,
+        filter: Condition,
+    ) -> Result<Vec<E::Model>, RepoError>
     where
         C: ConnectionTrait + TransactionTrait + 'static,
     {
@@ -117,7 +126,7 @@ impl<E: EntityTrait> Repo<E> {
     }
 
     /// The first row matching `filter` in primary-key order.
-    pub async fn first<C: ConnectionTrait>(
+    pub(crate) async fn first<C: ConnectionTrait>(
         &self,
         db: &C,
         filter: Condition,
@@ -127,7 +136,7 @@ impl<E: EntityTrait> Repo<E> {
     }
 
     /// Number of rows matching `filter`.
-    pub async fn count<C: ConnectionTrait>(
+    pub(crate) async fn count<C: ConnectionTrait>(
         &self,
         db: &C,
         filter: Condition,
@@ -147,11 +156,14 @@ impl<E: EntityTrait> Repo<E> {
                 reason: e.to_string(),
             })?
             .unwrap_or(0);
-        u64::try_from(n).map_err(|_| RepoError::Other(format!("negative count {n}")))
+        u64::try_from(n).map_err(|_| RepoError::Decode {
+            entity: self.table_name(),
+            reason: format!("negative count {n}"),
+        })
     }
 
     /// Whether any row matches `filter`.
-    pub async fn exists<C: ConnectionTrait>(
+    pub(crate) async fn exists<C: ConnectionTrait>(
         &self,
         db: &C,
         filter: Condition,
@@ -166,7 +178,7 @@ impl<E: EntityTrait> Repo<E> {
     }
 
     /// Offset pagination in primary-key order (`page` counts from 0).
-    pub async fn page<C: ConnectionTrait>(
+    pub(crate) async fn page<C: ConnectionTrait>(
         &self,
         db: &C,
         filter: Condition,
@@ -195,17 +207,19 @@ impl<E: EntityTrait> Repo<E> {
     /// column) and a run of equal keys crosses the page boundary, the next page would lose
     /// rows, so this returns [`RepoError::KeyNotUnique`] instead. [`Repo::stream`] and
     /// [`Repo::find`] read every row whatever the key.
-    pub async fn keyset<C: ConnectionTrait>(
+    pub(crate) async fn keyset<C: ConnectionTrait>(
         &self,
         db: &C,
         filter: Condition,
-        after: Option<Vec<Value>>,
+        after: Option<KeyOf<E>>,
         limit: u64,
-    ) -> Result<KeysetPage<E::Model>, RepoError> {
+    ) -> Result<KeysetPage<E::Model, KeyOf<E>>, RepoError> {
+        use sea_orm::sea_query::IntoValueTuple;
         check_page_size(&self.profile, limit)?;
         let mut cond = filter;
         if let Some(after) = after {
-            cond = cond.add(after_condition::<E>(after)?);
+            let values: Vec<Value> = after.into_value_tuple().into_iter().collect();
+            cond = cond.add(after_condition::<E>(values)?);
         }
         // One row more than asked: it tells whether there is a next page (no empty last
         // round trip) and whether the boundary splits a run of equal keys.
@@ -226,6 +240,7 @@ impl<E: EntityTrait> Repo<E> {
                 key: format!("{next:?}"),
             });
         }
+        let next = key_value::<E>(next);
         Ok(KeysetPage {
             items,
             next: Some(next),
@@ -237,6 +252,20 @@ impl<E: EntityTrait> Repo<E> {
             Self::key_columns().into_iter().map(|c| m.get(c)).collect()
         })
     }
+}
+
+/// The key value of non-NULL key column values read from a model of `E` (so of the key's
+/// own types).
+fn key_value<E: EntityTrait>(values: Vec<Value>) -> KeyOf<E> {
+    use sea_orm::sea_query::{FromValueTuple, ValueTuple};
+    let mut it = values.into_iter();
+    let tuple = match (it.next(), it.next(), it.next(), it.next()) {
+        (Some(a), None, _, _) => ValueTuple::One(a),
+        (Some(a), Some(b), None, _) => ValueTuple::Two(a, b),
+        (Some(a), Some(b), Some(c), None) => ValueTuple::Three(a, b, c),
+        (a, b, c, d) => ValueTuple::Many([a, b, c, d].into_iter().flatten().chain(it).collect()),
+    };
+    KeyOf::<E>::from_value_tuple(tuple)
 }
 
 fn is_null(value: &Value) -> bool {
@@ -263,7 +292,7 @@ pub(crate) fn key_condition<E: EntityTrait>(
     key: <E::PrimaryKey as PrimaryKeyTrait>::ValueType,
 ) -> Condition {
     use sea_orm::sea_query::IntoValueTuple;
-    Repo::<E>::key_columns()
+    Core::<E>::key_columns()
         .into_iter()
         .zip(key.into_value_tuple())
         .fold(Condition::all(), |cond, (c, v)| cond.add(col::<E>(c).eq(v)))
@@ -271,7 +300,7 @@ pub(crate) fn key_condition<E: EntityTrait>(
 
 /// `(pk columns) > (after)`.
 fn after_condition<E: EntityTrait>(after: Vec<Value>) -> Result<SimpleExpr, RepoError> {
-    let cols = Repo::<E>::key_columns();
+    let cols = Core::<E>::key_columns();
     if cols.len() != after.len() {
         return Err(RepoError::InvalidInput(format!(
             "cursor has {} values, the key of {} has {}",

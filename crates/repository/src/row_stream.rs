@@ -23,14 +23,15 @@ use futures_util::{FutureExt, Stream, StreamExt, TryStreamExt};
 use qsorm_connect::{Executor, ExecutorTransaction};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    QueryFilter, QueryResult, QueryTrait, Select, Statement, StreamTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, QueryFilter,
+    QueryResult, QueryTrait, Select, Statement, StreamTrait,
 };
 
+use crate::core::Core;
 use crate::decode_check::DecodeChecks;
 use crate::error::RepoError;
 use crate::profile::Profile;
-use crate::repo::Repo;
+use crate::table::Table;
 
 /// A connection whose rows can be streamed.
 #[derive(Clone, Copy)]
@@ -53,7 +54,11 @@ pub(crate) fn source_of<C: Any>(db: &C) -> Option<Source<'_>> {
     if let Some(tx) = any.downcast_ref::<DatabaseTransaction>() {
         return transaction(tx);
     }
-    match any.downcast_ref::<Executor>() {
+    let executor = match any.downcast_ref::<qsorm_connect::QsConnection>() {
+        Some(conn) => Some(conn.executor()),
+        None => any.downcast_ref::<Executor>(),
+    };
+    match executor {
         Some(Executor::Bound(conn)) => return pool(conn),
         Some(Executor::Simple(_)) => return None,
         None => {}
@@ -107,7 +112,7 @@ impl Profile {
     }
 }
 
-impl<E: EntityTrait> Repo<E> {
+impl<E: Table> Core<E> {
     /// The models of `sel`, decoded while the rows arrive when `db` can stream them
     /// ([`source_of`]), otherwise read whole and decoded.
     pub(crate) async fn fetch_streamed<C: ConnectionTrait + Any>(

@@ -1,8 +1,6 @@
-//! `transaction(|tx| ...)`: commit on `Ok`, roll back on `Err` and on panic.
+//! `transaction(db, async |tx| ...)`: commit on `Ok`, roll back on `Err` and on panic.
 
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 
 use futures_util::FutureExt;
 use sea_orm::{TransactionSession, TransactionTrait};
@@ -11,7 +9,23 @@ use crate::error::{RepoError, classify_db_err};
 
 /// Runs `work` in a transaction: committed when it returns `Ok`, rolled back when it returns
 /// `Err` or panics (the panic then continues). Works on a pool or, as a savepoint, inside
-/// another transaction.
+/// another transaction. `work` is an async closure borrowing the transaction; repositories
+/// join it with [`Repo::on`](crate::Repo::on):
+///
+/// ```no_run
+/// # async fn demo<E: qsorm_repository::Table>(conn: &qsorm_connect::QsConnection) -> Result<(), qsorm_repository::RepoError> {
+/// use qsorm_repository::{ConnectionExt, transaction};
+/// use sea_orm::Condition;
+///
+/// let repo = conn.repo::<E>();
+/// let moved = transaction(conn, async |tx| {
+///     let n = repo.on(tx).count(Condition::all()).await?;
+///     repo.on(tx).delete_many(Condition::all()).await?;
+///     Ok(n)
+/// })
+/// .await?;
+/// # Ok(()) }
+/// ```
 ///
 /// The error `work` returns is the one you get, even when the rollback fails too. After a
 /// connection-level error ([`RepoError::Connection`]: the link was cut or stalled, the
@@ -21,9 +35,7 @@ use crate::error::{RepoError, classify_db_err};
 pub async fn transaction<C, T, F>(db: &C, work: F) -> Result<T, RepoError>
 where
     C: TransactionTrait,
-    F: for<'t> FnOnce(
-        &'t C::Transaction,
-    ) -> Pin<Box<dyn Future<Output = Result<T, RepoError>> + Send + 't>>,
+    F: AsyncFnOnce(&C::Transaction) -> Result<T, RepoError>,
 {
     let tx = db.begin().await.map_err(|e| classify_db_err(e, None))?;
     let outcome = AssertUnwindSafe(work(&tx)).catch_unwind().await;

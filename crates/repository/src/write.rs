@@ -2,17 +2,17 @@
 
 use sea_orm::sea_query::{Condition, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, IdenStatic, PrimaryKeyTrait, TransactionTrait,
-    TryIntoModel,
+    ActiveModelTrait, ConnectionTrait, IdenStatic, PrimaryKeyTrait, TransactionTrait, TryIntoModel,
 };
 
+use crate::core::{Core, col};
 use crate::error::RepoError;
 use crate::nested::write_expr;
 use crate::read::key_condition;
-use crate::repo::{Repo, col};
 use crate::rows::set_values;
+use crate::table::Table;
 
-impl<E: EntityTrait> Repo<E> {
+impl<E: Table> Core<E> {
     pub(crate) fn refuse_on_query_service(&self, operation: &'static str) -> Result<(), RepoError> {
         if self.profile.flavor.is_query_service() {
             return Err(RepoError::Unsupported {
@@ -33,7 +33,7 @@ impl<E: EntityTrait> Repo<E> {
     ///
     /// On Query Service: `INSERT INTO t SELECT ...` (it has no `VALUES` and no `RETURNING`),
     /// returning the model built from the given values.
-    pub async fn insert<C, A>(&self, db: &C, model: A) -> Result<E::Model, RepoError>
+    pub(crate) async fn insert<C, A>(&self, db: &C, model: A) -> Result<E::Model, RepoError>
     where
         C: ConnectionTrait + TransactionTrait,
         A: ActiveModelTrait<Entity = E> + TryIntoModel<E::Model> + Send,
@@ -54,7 +54,7 @@ impl<E: EntityTrait> Repo<E> {
         let mut q = Query::insert();
         q.into_table(E::default())
             .columns(values.iter().map(|(c, _)| *c));
-        let exprs = values.into_iter().map(|(c, v)| write_expr(&c, v));
+        let exprs = values.into_iter().map(|(c, v)| write_expr::<E>(&c, v));
         q.values(exprs)
             .map_err(|e| RepoError::InvalidInput(format!("insert: {e}")))?;
         let mut stmt = self.profile.statement(&q)?;
@@ -70,16 +70,17 @@ impl<E: EntityTrait> Repo<E> {
         })?;
         match rows.first() {
             Some(row) => self.decode(row),
-            None => Err(RepoError::Other(
-                "INSERT ... RETURNING returned no row".into(),
-            )),
+            None => Err(RepoError::NoRowReturned {
+                entity: self.table_name(),
+                statement: "INSERT ... RETURNING",
+            }),
         }
     }
 
     /// Updates the row identified by the model's primary key with the fields it sets, and
     /// returns the row as stored (one statement, `UPDATE ... RETURNING`).
     /// [`RepoError::NotFound`] when no row has that key.
-    pub async fn update<C, A>(&self, db: &C, model: A) -> Result<E::Model, RepoError>
+    pub(crate) async fn update<C, A>(&self, db: &C, model: A) -> Result<E::Model, RepoError>
     where
         C: ConnectionTrait,
         A: ActiveModelTrait<Entity = E> + Send,
@@ -115,7 +116,7 @@ impl<E: EntityTrait> Repo<E> {
         let mut q = Query::update();
         q.table(E::default()).cond_where(cond);
         for (c, v) in changes {
-            q.value(c, write_expr(&c, v));
+            q.value(c, write_expr::<E>(&c, v));
         }
         let mut stmt = self.profile.statement(&q)?;
         stmt.sql.push_str(&self.returning_sql());
@@ -130,7 +131,7 @@ impl<E: EntityTrait> Repo<E> {
     }
 
     /// Sets the fields `set` sets on every row matching `filter`; returns the number of rows.
-    pub async fn update_many<C, A>(
+    pub(crate) async fn update_many<C, A>(
         &self,
         db: &C,
         filter: Condition,
@@ -148,14 +149,14 @@ impl<E: EntityTrait> Repo<E> {
         let mut q = Query::update();
         q.table(E::default()).cond_where(filter);
         for (c, v) in changes {
-            q.value(c, write_expr(&c, v));
+            q.value(c, write_expr::<E>(&c, v));
         }
         let stmt = self.profile.statement(&q)?;
         self.profile.exec(db, stmt).await
     }
 
     /// Deletes the row with this key; returns whether a row was deleted.
-    pub async fn delete<C: ConnectionTrait>(
+    pub(crate) async fn delete<C: ConnectionTrait>(
         &self,
         db: &C,
         key: <E::PrimaryKey as PrimaryKeyTrait>::ValueType,
@@ -165,7 +166,7 @@ impl<E: EntityTrait> Repo<E> {
     }
 
     /// Deletes every row matching `filter`; returns the number of rows.
-    pub async fn delete_many<C: ConnectionTrait>(
+    pub(crate) async fn delete_many<C: ConnectionTrait>(
         &self,
         db: &C,
         filter: Condition,

@@ -6,7 +6,7 @@ mod support;
 
 use qsorm_connect::QsConnection;
 use qsorm_connect::cli::sandbox_connection;
-use qsorm_repository::{Profile, Recorder, Repo, RepoError};
+use qsorm_repository::{Recorder, Repo, RepoError};
 use sea_orm::{ConnectionTrait, IntoActiveModel, QueryOrder, TransactionSession, TransactionTrait};
 
 mod rows {
@@ -33,6 +33,8 @@ mod rows {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl qsorm_repository::Table for Entity {}
 }
 
 const SCHEMA: &str = "
@@ -88,14 +90,20 @@ fn batch(ids: std::ops::Range<i64>) -> Vec<rows::ActiveModel> {
     ids.map(|i| row(i).into_active_model()).collect()
 }
 
-async fn open() -> (QsConnection, Recorder, Repo<rows::Entity>) {
+async fn open() -> (QsConnection, Recorder) {
     let sb = support::sandbox();
     let db = sb.fresh_database().await.expect("fresh database");
     let conn = sandbox_connection(sb, &db, None).expect("connection");
     conn.db().execute_unprepared(SCHEMA).await.expect("schema");
-    let recorder = Recorder::new();
-    let repo = Repo::new(Profile::for_connection(&conn).with_recorder(recorder.clone()));
-    (conn, recorder, repo)
+    (conn, Recorder::new())
+}
+
+/// The repository on `db` (the sea-orm pool, the connection, a transaction), recording.
+fn repo<'c, C: qsorm_repository::RepoConnection>(
+    db: &'c C,
+    recorder: &Recorder,
+) -> Repo<'c, rows::Entity, C> {
+    Repo::new(db).with_recorder(recorder.clone())
 }
 
 async fn stored(conn: &QsConnection) -> Vec<rows::Model> {
@@ -122,15 +130,17 @@ fn same(a: &rows::Model, b: &rows::Model) -> bool {
 
 #[tokio::test]
 async fn on_a_pool_the_batch_travels_as_copy_and_every_value_arrives_exact() {
-    let (conn, recorder, repo) = open().await;
+    let (conn, recorder) = open().await;
     assert_eq!(
-        repo.insert_many(conn.db(), batch(0..400))
+        repo(conn.db(), &recorder)
+            .insert_many(batch(0..400))
             .await
             .expect("insert_many"),
         400
     );
     assert_eq!(
-        repo.insert_many(&conn.executor(), batch(400..500))
+        repo(&conn, &recorder)
+            .insert_many(batch(400..500))
             .await
             .expect("insert_many"),
         100
@@ -146,15 +156,13 @@ async fn on_a_pool_the_batch_travels_as_copy_and_every_value_arrives_exact() {
 
 #[tokio::test]
 async fn a_bad_row_rolls_back_the_batch_and_is_named_with_its_constraint() {
-    let (conn, recorder, repo) = open().await;
+    let (conn, recorder) = open().await;
+    let repo = repo(conn.db(), &recorder);
     let mut rows = batch(0..3_000);
     let mut bad = row(2_345);
     bad.label = "bad".to_owned();
     rows[2_345] = bad.into_active_model();
-    let err = repo
-        .insert_many(conn.db(), rows)
-        .await
-        .expect_err("bad row");
+    let err = repo.insert_many(rows).await.expect_err("bad row");
     match err {
         RepoError::CheckViolation {
             constraint, row, ..
@@ -173,7 +181,7 @@ async fn a_bad_row_rolls_back_the_batch_and_is_named_with_its_constraint() {
     // A duplicate key, within the batch: unique violation on the key, row named.
     let mut rows = batch(0..50);
     rows.push(row(7).into_active_model());
-    let err = repo.insert_many(conn.db(), rows).await.expect_err("dup");
+    let err = repo.insert_many(rows).await.expect_err("dup");
     assert!(
         matches!(err, RepoError::UniqueViolation { row: Some(50), .. }),
         "{err:?}"
@@ -182,19 +190,25 @@ async fn a_bad_row_rolls_back_the_batch_and_is_named_with_its_constraint() {
     let mut long = row(1);
     long.note = Some("x".repeat(41));
     let err = repo
-        .insert_many(conn.db(), vec![long.into_active_model()])
+        .insert_many(vec![long.into_active_model()])
         .await
         .expect_err("too long");
-    assert_eq!(err.sqlstate(), Some("22001"), "{err:?}");
+    assert_eq!(
+        err.sqlstate(),
+        Some(qsorm_repository::SqlState::STRING_DATA_RIGHT_TRUNCATION),
+        "{err:?}"
+    );
     assert!(stored(&conn).await.is_empty());
 }
 
 #[tokio::test]
 async fn inside_a_callers_transaction_the_batch_is_part_of_it() {
-    let (conn, recorder, repo) = open().await;
+    let (conn, recorder) = open().await;
     let tx = conn.db().begin().await.expect("begin");
     assert_eq!(
-        repo.insert_many(&tx, batch(0..100))
+        repo(conn.db(), &recorder)
+            .on(&tx)
+            .insert_many(batch(0..100))
             .await
             .expect("insert_many"),
         100
@@ -208,7 +222,9 @@ async fn inside_a_callers_transaction_the_batch_is_part_of_it() {
     );
 
     let tx = conn.executor().begin().await.expect("begin");
-    repo.insert_many(&tx, batch(0..100))
+    repo(&conn, &recorder)
+        .on(&tx)
+        .insert_many(batch(0..100))
         .await
         .expect("insert_many");
     tx.commit().await.expect("commit");
@@ -267,13 +283,12 @@ fn web_row(id: &str, i: usize) -> qsorm_entity::web_events::Model {
 async fn composite_columns_travel_as_record_literals_and_read_back_as_the_unnest_path_writes_them()
 {
     use qsorm_entity::web_events;
-    let (conn, recorder, _) = open().await;
+    let (conn, recorder) = open().await;
     qsorm_migrate::Runner::of::<qsorm_migrations::Migrator>(&conn)
         .run(qsorm_migrate::Op::Up(Some(4)))
         .await
         .expect("migrations");
-    let repo: Repo<web_events::Entity> =
-        Repo::new(Profile::for_connection(&conn).with_recorder(recorder.clone()));
+    let repo = Repo::<web_events::Entity, _>::new(conn.db()).with_recorder(recorder.clone());
     let n = 3 * HOSTILE.len();
     let copied: Vec<_> = (0..n).map(|i| web_row(&format!("c{i}"), i)).collect();
     let unnested: Vec<_> = (0..n).map(|i| web_row(&format!("u{i}"), i)).collect();
@@ -283,26 +298,17 @@ async fn composite_columns_travel_as_record_literals_and_read_back_as_the_unnest
             .map(IntoActiveModel::into_active_model)
             .collect::<Vec<_>>()
     };
-    repo.insert_many(conn.db(), models(&copied))
-        .await
-        .expect("COPY");
+    repo.insert_many(models(&copied)).await.expect("COPY");
     assert!(recorder.statements().iter().all(|s| s.starts_with("COPY ")));
     let tx = conn.db().begin().await.expect("begin");
-    repo.insert_many(&tx, models(&unnested))
+    repo.on(&tx)
+        .insert_many(models(&unnested))
         .await
         .expect("UNNEST");
     tx.commit().await.expect("commit");
     for (i, want) in copied.iter().enumerate() {
-        let c = repo
-            .get(conn.db(), format!("c{i}"))
-            .await
-            .expect("get")
-            .expect("row");
-        let u = repo
-            .get(conn.db(), format!("u{i}"))
-            .await
-            .expect("get")
-            .expect("row");
+        let c = repo.get(format!("c{i}")).await.expect("get").expect("row");
+        let u = repo.get(format!("u{i}")).await.expect("get").expect("row");
         assert_eq!(
             c,
             web_events::Model {
@@ -324,17 +330,13 @@ async fn composite_columns_travel_as_record_literals_and_read_back_as_the_unnest
 
 #[tokio::test]
 async fn rows_setting_different_columns_each_get_their_copy_and_their_defaults() {
-    let (conn, recorder, repo) = open().await;
+    let (conn, recorder) = open().await;
+    let repo = repo(conn.db(), &recorder);
     let mut models = batch(0..10_000);
     for m in models.iter_mut().skip(5_000).take(10) {
         m.note = sea_orm::ActiveValue::NotSet;
     }
-    assert_eq!(
-        repo.insert_many(conn.db(), models)
-            .await
-            .expect("insert_many"),
-        10_000
-    );
+    assert_eq!(repo.insert_many(models).await.expect("insert_many"), 10_000);
     let copies = recorder.statements();
     assert_eq!(copies.len(), 3, "{copies:#?}");
     let got = stored(&conn).await;
@@ -351,10 +353,9 @@ async fn rows_setting_different_columns_each_get_their_copy_and_their_defaults()
 #[tokio::test]
 async fn upsert_many_on_a_pool_stages_with_copy_and_updates_in_place() {
     use qsorm_repository::ConflictTarget;
-    let (conn, recorder, repo) = open().await;
-    repo.insert_many(conn.db(), batch(0..100))
-        .await
-        .expect("insert");
+    let (conn, recorder) = open().await;
+    let repo = repo(conn.db(), &recorder);
+    repo.insert_many(batch(0..100)).await.expect("insert");
     let changed: Vec<rows::ActiveModel> = (50..150)
         .map(|i| {
             let mut r = row(i);
@@ -363,7 +364,7 @@ async fn upsert_many_on_a_pool_stages_with_copy_and_updates_in_place() {
         })
         .collect();
     assert_eq!(
-        repo.upsert_many(conn.db(), changed, ConflictTarget::PrimaryKey)
+        repo.upsert_many(changed, ConflictTarget::PrimaryKey)
             .await
             .expect("upsert_many"),
         100
@@ -388,7 +389,6 @@ async fn upsert_many_on_a_pool_stages_with_copy_and_updates_in_place() {
     bad.label = "bad".to_owned();
     let err = repo
         .upsert_many(
-            conn.db(),
             vec![row(1).into_active_model(), bad.into_active_model()],
             ConflictTarget::PrimaryKey,
         )

@@ -7,7 +7,7 @@ mod support;
 
 use qsorm_connect::QsConnection;
 use qsorm_connect::cli::sandbox_connection;
-use qsorm_repository::{ConflictTarget, Profile, Recorder, Repo, RepoError};
+use qsorm_repository::{ConflictTarget, Recorder, Repo, RepoError};
 use sea_orm::{ActiveValue, ConnectionTrait, EntityTrait, IntoActiveModel};
 
 mod rows {
@@ -30,6 +30,8 @@ mod rows {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl qsorm_repository::Table for Entity {}
 }
 
 const SCHEMA: &str = "CREATE TABLE fallback_rows (id bigint PRIMARY KEY, \
@@ -58,14 +60,12 @@ fn batch() -> Vec<rows::ActiveModel> {
         .collect()
 }
 
-async fn open() -> (QsConnection, Recorder, Repo<rows::Entity>) {
+async fn open() -> (QsConnection, Recorder) {
     let sb = support::sandbox();
     let db = sb.fresh_database().await.expect("fresh database");
     let conn = sandbox_connection(sb, &db, None).expect("connection");
     conn.db().execute_unprepared(SCHEMA).await.expect("schema");
-    let recorder = Recorder::new();
-    let repo = Repo::new(Profile::for_connection(&conn).with_recorder(recorder.clone()));
-    (conn, recorder, repo)
+    (conn, Recorder::new())
 }
 
 async fn count(conn: &QsConnection) -> u64 {
@@ -75,13 +75,11 @@ async fn count(conn: &QsConnection) -> u64 {
 
 #[tokio::test]
 async fn a_late_bad_row_in_a_batch_of_many_pieces_is_named_after_the_copy_fails() {
-    let (conn, recorder, repo) = open().await;
+    let (conn, recorder) = open().await;
+    let repo = Repo::<rows::Entity, _>::new(conn.db()).with_recorder(recorder.clone());
     let mut models = batch();
     models[19_990].label = ActiveValue::Set("bad".to_owned());
-    let err = repo
-        .insert_many(conn.db(), models)
-        .await
-        .expect_err("bad row");
+    let err = repo.insert_many(models).await.expect_err("bad row");
     assert!(
         matches!(
             err,
@@ -107,7 +105,7 @@ async fn a_late_bad_row_in_a_batch_of_many_pieces_is_named_after_the_copy_fails(
     dup.label = ActiveValue::Set("again".to_owned());
     models.push(dup);
     let err = repo
-        .insert_many(conn.db(), models.clone())
+        .insert_many(models.clone())
         .await
         .expect_err("duplicate");
     assert!(
@@ -122,14 +120,10 @@ async fn a_late_bad_row_in_a_batch_of_many_pieces_is_named_after_the_copy_fails(
     );
     assert_eq!(count(&conn).await, 0);
     assert_eq!(
-        repo.insert_many(conn.db(), batch())
-            .await
-            .expect("clean batch"),
+        repo.insert_many(batch()).await.expect("clean batch"),
         20_000
     );
-    let written = repo
-        .upsert_many(conn.db(), models, ConflictTarget::PrimaryKey)
-        .await;
+    let written = repo.upsert_many(models, ConflictTarget::PrimaryKey).await;
     // ON CONFLICT cannot touch the same row twice in one statement: refused, row named.
     assert!(written.is_err(), "{written:?}");
     assert_eq!(

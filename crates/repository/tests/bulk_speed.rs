@@ -20,7 +20,7 @@ use qsorm_entity::composites::{
     WebEventsProductListItemsList, WebEventsWeb, WebEventsWebPageDetails, WebEventsWebReferrer,
 };
 use qsorm_entity::web_events;
-use qsorm_repository::{ConflictTarget, Profile, Repo};
+use qsorm_repository::{ConflictTarget, Repo};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, EntityTrait, IntoActiveModel, TransactionTrait};
 use sqlx::postgres::PgArgumentBuffer;
@@ -51,6 +51,8 @@ mod bulk_events {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl qsorm_repository::Table for Entity {}
 }
 
 const EVENTS: &str = "CREATE TABLE bulk_events (id text PRIMARY KEY, at timestamptz NOT NULL, \
@@ -435,7 +437,7 @@ async fn insert_many_against_binary_copy_and_sea_orm() {
         .cloned()
         .map(IntoActiveModel::into_active_model)
         .collect();
-    let repo = Repo::<bulk_events::Entity>::new(Profile::for_connection(&conn));
+    let repo = Repo::<bulk_events::Entity, _>::new(conn.db());
     let copy = best(
         &conn,
         "bulk_events",
@@ -456,9 +458,7 @@ async fn insert_many_against_binary_copy_and_sea_orm() {
         "bulk_events",
         || models.clone(),
         |batch| async {
-            repo.insert_many(conn.db(), batch)
-                .await
-                .expect("insert_many");
+            repo.insert_many(batch).await.expect("insert_many");
             true
         },
     )
@@ -495,7 +495,7 @@ async fn insert_many_against_binary_copy_and_sea_orm() {
         "bulk_events",
         || models.clone(),
         |batch| async {
-            repo.upsert_many(conn.db(), batch, ConflictTarget::PrimaryKey)
+            repo.upsert_many(batch, ConflictTarget::PrimaryKey)
                 .await
                 .expect("upsert_many");
             true
@@ -525,7 +525,7 @@ async fn insert_many_against_binary_copy_and_sea_orm() {
         .cloned()
         .map(IntoActiveModel::into_active_model)
         .collect();
-    let repo = Repo::<web_events::Entity>::new(Profile::for_connection(&conn));
+    let repo = Repo::<web_events::Entity, _>::new(conn.db());
     let copy = best(
         &conn,
         "web_events",
@@ -546,9 +546,7 @@ async fn insert_many_against_binary_copy_and_sea_orm() {
         "web_events",
         || models.clone(),
         |batch| async {
-            repo.insert_many(conn.db(), batch)
-                .await
-                .expect("insert_many");
+            repo.insert_many(batch).await.expect("insert_many");
             true
         },
     )

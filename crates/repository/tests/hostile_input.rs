@@ -26,7 +26,7 @@ mod filters;
 mod values;
 
 use qsorm_connect::cli::sandbox_connection;
-use qsorm_connect::{Executor, QsConnection};
+use qsorm_connect::{Executor, Flavor, QsConnection};
 use qsorm_query_service::QueryService;
 use qsorm_repository::{Profile, Recorder, Repo, WireMode};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -60,6 +60,8 @@ mod hostile {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl qsorm_repository::Table for Entity {}
 
     /// A row with only its key and label set.
     pub fn labelled(id: i64, label: &str) -> Model {
@@ -110,14 +112,15 @@ enum Wire {
     QueryService,
 }
 
-/// One wire path to a database of its own: the repository, the connection it runs on, the
-/// statements it sent, and a bound PostgreSQL connection to the same storage database to
-/// check what is really there.
+/// One wire path to a database of its own: the connection the repository runs on
+/// ([`Path::repo`]), the statements it sent, and a bound PostgreSQL connection to the same
+/// storage database to check what is really there.
 struct Path {
     pub wire: Wire,
     pub name: &'static str,
-    pub repo: Repo<hostile::Entity>,
     pub db: Executor,
+    /// The call timeout of the connection's own profile (`Profile::for_connection`).
+    call_timeout: Option<std::time::Duration>,
     pub recorder: Recorder,
     pub storage: QsConnection,
     qs: Option<(QueryService, QsConnection)>,
@@ -151,7 +154,7 @@ impl Path {
             ),
             Wire::Inline => (
                 "PostgreSQL (inline, simple protocol)",
-                Profile::for_connection(&storage).with_wire(WireMode::Inline),
+                Profile::for_connection(&storage),
                 Executor::Simple(storage.simple()),
                 None,
             ),
@@ -160,20 +163,43 @@ impl Path {
                 (
                     "local Query Service",
                     Profile::for_connection(&conn),
-                    conn.executor(),
+                    conn.executor().clone(),
                     Some((server, conn)),
                 )
             }
         };
-        Path {
+        let path = Path {
             wire,
             name,
-            repo: Repo::new(profile.with_recorder(recorder.clone())),
             db,
+            call_timeout: profile.call_timeout(),
             recorder,
             storage,
             qs,
-        }
+        };
+        // The executor's profile is the wire path's: bind parameters, PostgreSQL literals
+        // inlined over the simple protocol, Query Service literals.
+        let want = match wire {
+            Wire::Bind => (Flavor::Postgres, WireMode::Bind),
+            Wire::Inline => (Flavor::Postgres, WireMode::Inline),
+            Wire::QueryService => (Flavor::QueryService, WireMode::Inline),
+        };
+        let repo = path.repo();
+        assert_eq!(
+            (repo.profile().flavor(), repo.profile().wire()),
+            want,
+            "{}",
+            path.name
+        );
+        drop(repo);
+        path
+    }
+
+    /// The repository on this path's connection, recording what it sends.
+    pub fn repo(&self) -> Repo<'_, hostile::Entity, Executor> {
+        Repo::new(&self.db)
+            .with_recorder(self.recorder.clone())
+            .with_call_timeout(self.call_timeout)
     }
 
     /// Every wire path, each on a database of its own loaded with `schema`.

@@ -7,7 +7,7 @@ mod support;
 
 use futures_util::TryStreamExt;
 use qsorm_connect::QsConnection;
-use qsorm_repository::{Profile, Recorder, Repo, RepoError, WireMode};
+use qsorm_repository::{ConnectionExt, Recorder, Repo, RepoError, WireMode};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, TransactionTrait};
 
 /// 2,360 rows, 997 distinct pages: the shape of the report (a view keyed by its first column).
@@ -32,6 +32,11 @@ mod visits_by_page {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    /// A view: read-only.
+    impl qsorm_repository::Table for Entity {
+        const READ_ONLY: bool = true;
+    }
 }
 
 /// The same shape over more rows than the client cap.
@@ -50,6 +55,8 @@ mod big_visits {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl qsorm_repository::Table for Entity {}
 }
 
 async fn database() -> (String, QsConnection) {
@@ -79,13 +86,13 @@ fn all_visits() -> Vec<i32> {
     (1..=ROWS).collect()
 }
 
-async fn check_stream_and_find<C>(repo: &Repo<visits_by_page::Entity>, db: &C)
+async fn check_stream_and_find<C>(repo: &Repo<'_, visits_by_page::Entity, C>)
 where
     C: ConnectionTrait + TransactionTrait + 'static,
 {
     for page_size in [1_u64, 7, 100, 997, 5_000] {
         let rows: Vec<_> = repo
-            .stream(db, Condition::all(), page_size)
+            .stream(Condition::all(), page_size)
             .try_collect()
             .await
             .expect("stream");
@@ -97,32 +104,35 @@ where
         let keys: Vec<&str> = rows.iter().map(|m| m.page.as_str()).collect();
         assert!(keys.is_sorted(), "in key order");
     }
-    let found = repo.find(db, Condition::all()).await.expect("find");
+    let found = repo.find(Condition::all()).await.expect("find");
     assert_eq!(visits(&found), all_visits(), "find returns every row");
 }
 
 #[tokio::test]
 async fn stream_and_find_return_every_row_of_a_non_unique_key_on_both_wire_paths() {
     let (_db, conn) = database().await;
-    let bound = Repo::<visits_by_page::Entity>::new(Profile::postgres());
-    check_stream_and_find(&bound, conn.db()).await;
-    let inline =
-        Repo::<visits_by_page::Entity>::new(Profile::postgres().with_wire(WireMode::Inline));
-    check_stream_and_find(&inline, &conn.simple()).await;
+    // The sea-orm pool: bind parameters.
+    let bound = Repo::<visits_by_page::Entity, _>::new(conn.db());
+    check_stream_and_find(&bound).await;
+    // The simple-protocol connection: PostgreSQL literals inlined.
+    let simple = conn.simple();
+    let inline = Repo::<visits_by_page::Entity, _>::new(&simple);
+    assert_eq!(inline.profile().wire(), WireMode::Inline);
+    check_stream_and_find(&inline).await;
 
     // Inside a caller's transaction the cursor lives in a savepoint.
     let tx = conn.db().begin().await.expect("begin");
-    check_stream_and_find(&bound, &tx).await;
+    check_stream_and_find(&bound.on(&tx)).await;
     tx.commit().await.expect("commit");
 }
 
 #[tokio::test]
 async fn keyset_refuses_a_page_boundary_inside_a_run_of_equal_keys() {
     let (_db, conn) = database().await;
-    let repo = Repo::<visits_by_page::Entity>::new(Profile::postgres());
+    let repo = Repo::<visits_by_page::Entity, _>::new(conn.db());
     // Page size 1: the first page ends inside the run of rows keyed 'p0'.
     let err = repo
-        .keyset(conn.db(), Condition::all(), None, 1)
+        .keyset(Condition::all(), None, 1)
         .await
         .expect_err("a lossy page boundary is refused");
     assert!(
@@ -133,7 +143,7 @@ async fn keyset_refuses_a_page_boundary_inside_a_run_of_equal_keys() {
     // ROWS / PAGES + 1 or ROWS / PAGES rows.
     let first_run = (1..=ROWS).filter(|i| i % PAGES == 0).count() as u64;
     let page = repo
-        .keyset(conn.db(), Condition::all(), None, first_run)
+        .keyset(Condition::all(), None, first_run)
         .await
         .expect("page ends at a run boundary");
     assert!(page.items.iter().all(|m| m.page == "p0"));
@@ -144,17 +154,13 @@ async fn keyset_refuses_a_page_boundary_inside_a_run_of_equal_keys() {
 async fn keyset_over_a_unique_key_knows_the_last_page_without_an_empty_round_trip() {
     let (_db, conn) = database().await;
     let recorder = Recorder::new();
-    let repo =
-        Repo::<visits_by_page::Entity>::new(Profile::postgres().with_recorder(recorder.clone()));
+    let repo = Repo::<visits_by_page::Entity, _>::new(conn.db()).with_recorder(recorder.clone());
     // Every key of the first 10 visits (pages p1..p10) is unique.
     let filter = Condition::all().add(visits_by_page::Column::Visit.lte(10));
     let mut after = None;
     let mut seen = Vec::new();
     loop {
-        let page = repo
-            .keyset(conn.db(), filter.clone(), after, 5)
-            .await
-            .expect("page");
+        let page = repo.keyset(filter.clone(), after, 5).await.expect("page");
         seen.extend(page.items.iter().map(|m| m.visit));
         match page.next {
             Some(next) => after = Some(next),
@@ -170,12 +176,13 @@ async fn keyset_over_a_unique_key_knows_the_last_page_without_an_empty_round_tri
 async fn query_service_find_and_stream_read_every_row_past_the_client_cap() {
     let (db, _conn) = database().await;
     let (_qs, conn) = support::query_service::local_query_service(&db).await;
-    let ex = conn.executor();
+    // The Query Service connection itself: its executor, inlined literals over the simple
+    // query protocol.
     let recorder = Recorder::new();
-    let repo = Repo::<big_visits::Entity>::new(
-        Profile::for_connection(&conn).with_recorder(recorder.clone()),
-    );
-    let found = repo.find(&ex, Condition::all()).await.expect("find");
+    let repo = conn
+        .repo::<big_visits::Entity>()
+        .with_recorder(recorder.clone());
+    let found = repo.find(Condition::all()).await.expect("find");
     let mut got: Vec<i32> = found.iter().map(|m| m.visit).collect();
     got.sort_unstable();
     assert_eq!(
@@ -189,17 +196,17 @@ async fn query_service_find_and_stream_read_every_row_past_the_client_cap() {
         recorder.statements()
     );
 
-    let small = Repo::<visits_by_page::Entity>::new(Profile::for_connection(&conn));
+    let small = conn.repo::<visits_by_page::Entity>();
     for page_size in [7_u64, 1_000] {
         let rows: Vec<_> = small
-            .stream(&ex, Condition::all(), page_size)
+            .stream(Condition::all(), page_size)
             .try_collect()
             .await
             .expect("stream on Query Service");
         assert_eq!(visits(&rows), all_visits(), "page size {page_size}");
     }
     let err = small
-        .keyset(&ex, Condition::all(), None, 1)
+        .keyset(Condition::all(), None, 1)
         .await
         .expect_err("lossy keyset refused on Query Service too");
     assert!(matches!(err, RepoError::KeyNotUnique { .. }), "{err}");

@@ -8,7 +8,7 @@ mod support;
 
 use futures_util::{StreamExt, TryStreamExt};
 use qsorm_connect::QsConnection;
-use qsorm_repository::{Profile, Recorder, Repo, RepoError};
+use qsorm_repository::{ConnectionExt, Recorder, Repo, RepoError, WireMode};
 use sea_orm::{Condition, ConnectionTrait, TransactionSession, TransactionTrait};
 
 const ROWS: i64 = 5_000;
@@ -30,6 +30,8 @@ mod items {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl qsorm_repository::Table for Entity {}
 }
 
 /// A view over `items` whose `label` fails (division by zero) at row 4,000.
@@ -50,6 +52,11 @@ mod failing {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    /// A view: read-only.
+    impl qsorm_repository::Table for Entity {
+        const READ_ONLY: bool = true;
+    }
 }
 
 async fn database() -> QsConnection {
@@ -85,14 +92,14 @@ fn check_all(what: &str, rows: &[items::Model]) {
     assert_eq!(rows[3].label, "item 4", "{what}");
 }
 
-async fn find_and_stream<C>(what: &str, repo: &Repo<items::Entity>, db: &C)
+async fn find_and_stream<C>(what: &str, repo: &Repo<'_, items::Entity, C>)
 where
     C: ConnectionTrait + TransactionTrait + 'static,
 {
-    let found = repo.find(db, Condition::all()).await.expect("find");
+    let found = repo.find(Condition::all()).await.expect("find");
     check_all(&format!("{what} find"), &found);
     let streamed: Vec<_> = repo
-        .stream(db, Condition::all(), 700)
+        .stream(Condition::all(), 700)
         .try_collect()
         .await
         .expect("stream");
@@ -102,18 +109,29 @@ where
 #[tokio::test]
 async fn find_and_stream_read_every_row_on_every_connection() {
     let conn = database().await;
-    let repo = Repo::<items::Entity>::new(Profile::for_connection(&conn));
-    find_and_stream("pool", &repo, conn.db()).await;
-    find_and_stream("executor", &repo, &conn.executor()).await;
-    find_and_stream("simple", &repo, &conn.simple()).await;
+    let pool = Repo::<items::Entity, _>::new(conn.db());
+    find_and_stream("pool", &pool).await;
+    find_and_stream("connection", &conn.repo::<items::Entity>()).await;
+    let ex = conn.executor();
+    find_and_stream("executor", &Repo::<items::Entity, _>::new(ex)).await;
+    // The simple-protocol connection: literals inlined by the repository (its profile), and
+    // bound statements inlined by the connection.
+    let simple = conn.simple();
+    let inline = Repo::<items::Entity, _>::new(&simple);
+    assert_eq!(inline.profile().wire(), WireMode::Inline);
+    find_and_stream("simple", &inline).await;
+    find_and_stream("simple, bound", &inline.clone().with_wire(WireMode::Bind)).await;
 
     let tx = conn.db().begin().await.expect("begin");
-    find_and_stream("transaction", &repo, &tx).await;
+    find_and_stream("transaction", &pool.on(&tx)).await;
     tx.commit().await.expect("commit");
 
-    let ex = conn.executor();
     let tx = ex.begin().await.expect("begin");
-    find_and_stream("executor transaction", &repo, &tx).await;
+    find_and_stream(
+        "executor transaction",
+        &Repo::<items::Entity, _>::new(ex).on(&tx),
+    )
+    .await;
     tx.commit().await.expect("commit");
 }
 
@@ -121,11 +139,10 @@ async fn find_and_stream_read_every_row_on_every_connection() {
 async fn find_and_stream_on_a_pool_send_one_recorded_select() {
     let conn = database().await;
     let recorder = Recorder::new();
-    let repo =
-        Repo::<items::Entity>::new(Profile::for_connection(&conn).with_recorder(recorder.clone()));
-    repo.find(conn.db(), Condition::all()).await.expect("find");
+    let repo = Repo::<items::Entity, _>::new(conn.db()).with_recorder(recorder.clone());
+    repo.find(Condition::all()).await.expect("find");
     let _: Vec<_> = repo
-        .stream(conn.db(), Condition::all(), 700)
+        .stream(Condition::all(), 700)
         .try_collect()
         .await
         .expect("stream");
@@ -136,13 +153,11 @@ async fn find_and_stream_on_a_pool_send_one_recorded_select() {
     // With a call timeout (a statement_timeout) stream reads through a cursor: each FETCH is
     // a statement of its own, so a slow reader is not cut off by the statement timeout.
     let recorder = Recorder::new();
-    let bounded = Repo::<items::Entity>::new(
-        Profile::for_connection(&conn)
-            .with_recorder(recorder.clone())
-            .with_call_timeout(Some(std::time::Duration::from_secs(30))),
-    );
+    let bounded = Repo::<items::Entity, _>::new(conn.db())
+        .with_recorder(recorder.clone())
+        .with_call_timeout(Some(std::time::Duration::from_secs(30)));
     let streamed: Vec<_> = bounded
-        .stream(conn.db(), Condition::all(), 700)
+        .stream(Condition::all(), 700)
         .try_collect()
         .await
         .expect("stream");
@@ -152,16 +167,19 @@ async fn find_and_stream_on_a_pool_send_one_recorded_select() {
         sent.iter().any(|s| s.starts_with("DECLARE")),
         "a cursor: {sent:?}"
     );
-    let found = bounded
-        .find(conn.db(), Condition::all())
-        .await
-        .expect("find");
+    let found = bounded.find(Condition::all()).await.expect("find");
     check_all("bounded find", &found);
 }
 
 fn assert_division_by_zero(what: &str, err: &RepoError) {
     match err {
-        RepoError::Database { sqlstate, .. } => assert_eq!(sqlstate, "22012", "{what}: {err}"),
+        RepoError::Database { sqlstate, .. } => {
+            assert_eq!(
+                *sqlstate,
+                qsorm_repository::SqlState::DIVISION_BY_ZERO,
+                "{what}: {err}"
+            )
+        }
         other => panic!("{what}: expected the server's error, got {other:?}"),
     }
 }
@@ -169,14 +187,11 @@ fn assert_division_by_zero(what: &str, err: &RepoError) {
 #[tokio::test]
 async fn a_server_error_in_the_middle_of_a_result_is_classified() {
     let conn = database().await;
-    let repo = Repo::<failing::Entity>::new(Profile::for_connection(&conn));
-    let err = repo
-        .find(conn.db(), Condition::all())
-        .await
-        .expect_err("fails");
+    let repo = Repo::<failing::Entity, _>::new(conn.db());
+    let err = repo.find(Condition::all()).await.expect_err("fails");
     assert_division_by_zero("find", &err);
 
-    let mut stream = std::pin::pin!(repo.stream(conn.db(), Condition::all(), 700));
+    let mut stream = std::pin::pin!(repo.stream(Condition::all(), 700));
     let mut good = 0;
     let err = loop {
         match stream.next().await.expect("an error ends the stream") {
@@ -189,18 +204,16 @@ async fn a_server_error_in_the_middle_of_a_result_is_classified() {
     assert!(good < 4_000, "{good} rows before the failing one");
 
     let tx = conn.db().begin().await.expect("begin");
-    let err = repo.find(&tx, Condition::all()).await.expect_err("fails");
+    let err = repo
+        .on(&tx)
+        .find(Condition::all())
+        .await
+        .expect_err("fails");
     assert_division_by_zero("find in a transaction", &err);
     tx.rollback().await.expect("rollback");
 
-    let items = Repo::<items::Entity>::new(Profile::for_connection(&conn));
-    assert_eq!(
-        items
-            .count(conn.db(), Condition::all())
-            .await
-            .expect("count"),
-        5_000
-    );
+    let items = Repo::<items::Entity, _>::new(conn.db());
+    assert_eq!(items.count(Condition::all()).await.expect("count"), 5_000);
 }
 
 #[tokio::test]
@@ -210,7 +223,7 @@ async fn an_undecodable_value_in_the_middle_of_a_result_names_its_column() {
         .execute_unprepared("UPDATE items SET at = 'infinity' WHERE id = 3500")
         .await
         .expect("infinity");
-    let repo = Repo::<items::Entity>::new(Profile::for_connection(&conn));
+    let repo = Repo::<items::Entity, _>::new(conn.db());
     let named = |what: &str, err: RepoError| match err {
         RepoError::Decode { reason, .. } => {
             assert!(reason.contains("`at`"), "{what}: {reason}");
@@ -219,12 +232,10 @@ async fn an_undecodable_value_in_the_middle_of_a_result_names_its_column() {
     };
     named(
         "find",
-        repo.find(conn.db(), Condition::all())
-            .await
-            .expect_err("infinity"),
+        repo.find(Condition::all()).await.expect_err("infinity"),
     );
     let err = repo
-        .stream(conn.db(), Condition::all(), 700)
+        .stream(Condition::all(), 700)
         .try_collect::<Vec<_>>()
         .await
         .expect_err("infinity");
@@ -234,12 +245,14 @@ async fn an_undecodable_value_in_the_middle_of_a_result_names_its_column() {
     let tx = conn.db().begin().await.expect("begin");
     named(
         "find in a transaction",
-        repo.find(&tx, Condition::all())
+        repo.on(&tx)
+            .find(Condition::all())
             .await
             .expect_err("infinity"),
     );
     let n = repo
-        .count(&tx, Condition::all())
+        .on(&tx)
+        .count(Condition::all())
         .await
         .expect("count after");
     assert_eq!(n, 5_000);
@@ -249,31 +262,33 @@ async fn an_undecodable_value_in_the_middle_of_a_result_names_its_column() {
 #[tokio::test]
 async fn a_stream_dropped_early_leaves_the_connection_usable() {
     let conn = database().await;
-    let repo = Repo::<items::Entity>::new(Profile::for_connection(&conn));
+    let repo = Repo::<items::Entity, _>::new(conn.db());
     for _ in 0..3 {
         let first: Vec<_> = repo
-            .stream(conn.db(), Condition::all(), 700)
+            .stream(Condition::all(), 700)
             .take(10)
             .try_collect()
             .await
             .expect("first rows");
         assert_eq!(first.len(), 10);
-        let found = repo
-            .find(conn.db(), Condition::all())
-            .await
-            .expect("find after");
+        let found = repo.find(Condition::all()).await.expect("find after");
         check_all("find after a dropped stream", &found);
     }
 
     let tx = conn.db().begin().await.expect("begin");
     let first: Vec<_> = repo
-        .stream(&tx, Condition::all(), 700)
+        .on(&tx)
+        .stream(Condition::all(), 700)
         .take(10)
         .try_collect()
         .await
         .expect("first rows");
     assert_eq!(first.len(), 10);
-    let found = repo.find(&tx, Condition::all()).await.expect("find after");
+    let found = repo
+        .on(&tx)
+        .find(Condition::all())
+        .await
+        .expect("find after");
     check_all("find in the transaction after a dropped stream", &found);
     tx.commit().await.expect("commit");
 }
@@ -281,16 +296,17 @@ async fn a_stream_dropped_early_leaves_the_connection_usable() {
 #[tokio::test]
 async fn the_caller_may_use_its_transaction_between_two_streamed_rows() {
     let conn = database().await;
-    let repo = Repo::<items::Entity>::new(Profile::for_connection(&conn));
+    let repo = Repo::<items::Entity, _>::new(conn.db());
     let tx = conn.db().begin().await.expect("begin");
     let mut seen = 0;
     {
-        let mut stream = std::pin::pin!(repo.stream(&tx, Condition::all(), 700));
+        let in_tx = repo.on(&tx);
+        let mut stream = std::pin::pin!(in_tx.stream(Condition::all(), 700));
         while let Some(row) = stream.next().await {
             row.expect("row");
             seen += 1;
             if seen % 1_000 == 0 {
-                let n = repo.count(&tx, Condition::all()).await.expect("count");
+                let n = in_tx.count(Condition::all()).await.expect("count");
                 assert_eq!(n, 5_000);
             }
         }
@@ -317,6 +333,11 @@ mod slow {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    /// A view: read-only.
+    impl qsorm_repository::Table for Entity {
+        const READ_ONLY: bool = true;
+    }
 }
 
 /// A link that stalls while `find` (then `stream`) is receiving its rows: the wait for the next rows ends
@@ -360,40 +381,32 @@ async fn a_link_stalled_in_the_middle_of_a_read_ends_it_with_the_typed_timeout()
     };
     let conn = QsConnection::new(params.build().expect("settings"));
     let bound = Duration::from_secs(2);
-    let profile = Profile::for_connection(&conn).with_call_timeout(Some(bound));
-    let repo = Repo::<items::Entity>::new(profile.clone());
+    let repo = Repo::<items::Entity, _>::new(conn.db()).with_call_timeout(Some(bound));
     let small = Condition::all().add(sea_orm::ColumnTrait::lte(&items::Column::Id, 10));
-    let warm = repo.find(conn.db(), small.clone()).await.expect("warm");
+    let warm = repo.find(small.clone()).await.expect("warm");
     assert_eq!(warm.len(), 10);
 
     let find = tokio::spawn({
-        let (slow, db) = (
-            Repo::<slow::Entity>::new(profile.clone()),
-            conn.db().clone(),
-        );
+        let db = conn.db().clone();
         async move {
-            let result = slow.find(&db, Condition::all()).await;
+            let slow = Repo::<slow::Entity, _>::new(&db).with_call_timeout(Some(bound));
+            let result = slow.find(Condition::all()).await;
             (result.map(|rows| rows.len()), Instant::now())
         }
     });
     stall_and_expect_the_typed_timeout("find", &proxy, find, bound).await;
 
     proxy.resume();
-    let after = repo
-        .find(conn.db(), small.clone())
-        .await
-        .expect("after the stall");
+    let after = repo.find(small.clone()).await.expect("after the stall");
     assert_eq!(after.len(), 10);
 
     // The same for `stream`, which reads through a cursor under a call timeout.
     let stream = tokio::spawn({
-        let (slow, db) = (
-            Repo::<slow::Entity>::new(profile.clone()),
-            conn.db().clone(),
-        );
+        let db = conn.db().clone();
         async move {
+            let slow = Repo::<slow::Entity, _>::new(&db).with_call_timeout(Some(bound));
             let result = slow
-                .stream(&db, Condition::all(), 700)
+                .stream(Condition::all(), 700)
                 .try_fold(0usize, |n, _| async move { Ok(n + 1) })
                 .await;
             (result, Instant::now())
@@ -401,7 +414,7 @@ async fn a_link_stalled_in_the_middle_of_a_read_ends_it_with_the_typed_timeout()
     });
     stall_and_expect_the_typed_timeout("stream", &proxy, stream, bound).await;
     proxy.resume();
-    let after = repo.find(conn.db(), small).await.expect("after the stall");
+    let after = repo.find(small).await.expect("after the stall");
     assert_eq!(after.len(), 10);
 }
 

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use futures_util::TryStreamExt;
 use qsorm_connect::QsConnection;
 use qsorm_connect::cli::sandbox_connection;
-use qsorm_repository::{Profile, Repo};
+use qsorm_repository::Repo;
 use sea_orm::{Condition, ConnectionTrait, EntityTrait, QueryOrder, TransactionTrait};
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, Row};
@@ -133,9 +133,10 @@ async fn find_next_to_raw_sqlx_and_sea_orm() {
     let conn = seeded(rows).await;
     let db = conn.db();
     let pool = db.get_postgres_connection_pool();
-    let repo = Repo::<page_events::Entity>::new(Profile::for_connection(&conn));
+    let repo = Repo::<page_events::Entity, _>::new(db);
     let repo = &repo;
-    let ex = conn.executor();
+    // The connection itself: statements through its executor.
+    let ex = Repo::<page_events::Entity, _>::new(&conn);
     let ex = &ex;
     let contenders = vec![
         (
@@ -161,17 +162,22 @@ async fn find_next_to_raw_sqlx_and_sea_orm() {
         ),
         (
             "qsorm find (pool)",
-            run(|| async { repo.find(db, Condition::all()).await.expect("find").len() }),
+            run(|| async { repo.find(Condition::all()).await.expect("find").len() }),
         ),
         (
             "qsorm find (executor)",
-            run(|| async { repo.find(ex, Condition::all()).await.expect("find").len() }),
+            run(|| async { ex.find(Condition::all()).await.expect("find").len() }),
         ),
         (
             "qsorm find (in a transaction)",
             run(|| async {
                 let tx = db.begin().await.expect("begin");
-                let n = repo.find(&tx, Condition::all()).await.expect("find").len();
+                let n = repo
+                    .on(&tx)
+                    .find(Condition::all())
+                    .await
+                    .expect("find")
+                    .len();
                 tx.commit().await.expect("commit");
                 n
             }),
@@ -204,7 +210,7 @@ async fn stream_next_to_find() {
     let conn = seeded(rows).await;
     let db = conn.db();
     let pool = db.get_postgres_connection_pool();
-    let repo = Repo::<page_events::Entity>::new(Profile::for_connection(&conn));
+    let repo = Repo::<page_events::Entity, _>::new(db);
     let repo = &repo;
     let count = |n: usize, _| async move { Ok(n + 1) };
     let contenders = vec![
@@ -221,7 +227,7 @@ async fn stream_next_to_find() {
         (
             "qsorm stream (pool: one query)",
             run(move || async move {
-                repo.stream(db, Condition::all(), 10_000)
+                repo.stream(Condition::all(), 10_000)
                     .try_fold(0usize, count)
                     .await
                     .expect("stream")
@@ -232,7 +238,8 @@ async fn stream_next_to_find() {
             run(move || async move {
                 let tx = db.begin().await.expect("begin");
                 let n = repo
-                    .stream(&tx, Condition::all(), 10_000)
+                    .on(&tx)
+                    .stream(Condition::all(), 10_000)
                     .try_fold(0usize, count)
                     .await
                     .expect("stream");
@@ -250,12 +257,12 @@ async fn stream_next_to_find() {
     let finds = vec![
         (
             "qsorm find, first rows (for stream's ratio to find)",
-            run(move || async move { repo.find(db, filter.clone()).await.expect("find").len() }),
+            run(move || async move { repo.find(filter.clone()).await.expect("find").len() }),
         ),
         (
             "qsorm stream, same rows",
             run(move || async move {
-                repo.stream(db, filter.clone(), 10_000)
+                repo.stream(filter.clone(), 10_000)
                     .try_fold(0usize, count)
                     .await
                     .expect("stream")
@@ -282,7 +289,7 @@ async fn one_contender_for_callgrind() {
     let conn = seeded(rows).await;
     let db = conn.db();
     let pool = db.get_postgres_connection_pool();
-    let repo = Repo::<page_events::Entity>::new(Profile::for_connection(&conn));
+    let repo = Repo::<page_events::Entity, _>::new(db);
     let all = Condition::all;
     let n = match contender.as_str() {
         "none" => usize::try_from(rows).unwrap_or(usize::MAX),
@@ -297,10 +304,10 @@ async fn one_contender_for_callgrind() {
             .await
             .expect("sea-orm")
             .len(),
-        "find" => repo.find(db, all()).await.expect("find").len(),
+        "find" => repo.find(all()).await.expect("find").len(),
         "find-tx" => {
             let tx = db.begin().await.expect("begin");
-            let n = repo.find(&tx, all()).await.expect("find").len();
+            let n = repo.on(&tx).find(all()).await.expect("find").len();
             tx.commit().await.expect("commit");
             n
         }
@@ -310,14 +317,15 @@ async fn one_contender_for_callgrind() {
             .await
             .expect("raw"),
         "stream" => repo
-            .stream(db, all(), 10_000)
+            .stream(all(), 10_000)
             .try_fold(0usize, |n, _| async move { Ok(n + 1) })
             .await
             .expect("stream"),
         "stream-tx" => {
             let tx = db.begin().await.expect("begin");
             let n = repo
-                .stream(&tx, all(), 10_000)
+                .on(&tx)
+                .stream(all(), 10_000)
                 .try_fold(0usize, |n, _| async move { Ok(n + 1) })
                 .await
                 .expect("stream");

@@ -8,7 +8,7 @@ mod support;
 
 use qsorm_connect::QsConnection;
 use qsorm_connect::cli::sandbox_connection;
-use qsorm_repository::{Profile, Recorder, Repo, RepoError, transaction};
+use qsorm_repository::{Recorder, Repo, RepoError, transaction};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{Condition, ConnectionTrait};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
@@ -95,17 +95,14 @@ async fn insert_get_update_delete_are_one_statement_each() {
     let (conn, mut counter) = setup().await;
     let db = conn.db();
     let recorder = Recorder::new();
-    let repo: Repo<page_events::Entity> =
-        Repo::new(Profile::for_connection(&conn).with_recorder(recorder.clone()));
+    let repo = Repo::<page_events::Entity, _>::new(db).with_recorder(recorder.clone());
     // Warm the connection (sqlx prepares each statement once per connection, then caches it):
     // the counts below are the steady state, and the first run is the same statement count.
-    repo.insert(db, event("warm")).await.expect("warm insert");
-    repo.delete(db, "warm".to_owned())
-        .await
-        .expect("warm delete");
+    repo.insert(event("warm")).await.expect("warm insert");
+    repo.delete("warm".to_owned()).await.expect("warm delete");
 
     let stored = one_statement!("insert", recorder, counter, {
-        repo.insert(db, event("e1")).await.expect("insert")
+        repo.insert(event("e1")).await.expect("insert")
     });
     assert_eq!(stored.payload["tags"][1], "b");
     assert!(
@@ -116,7 +113,7 @@ async fn insert_get_update_delete_are_one_statement_each() {
             .contains("RETURNING")
     );
     let got = one_statement!("get", recorder, counter, {
-        repo.get(db, "e1".to_owned()).await.expect("get")
+        repo.get("e1".to_owned()).await.expect("get")
     });
     assert_eq!(got.as_ref(), Some(&stored));
     let changed = page_events::ActiveModel {
@@ -126,14 +123,14 @@ async fn insert_get_update_delete_are_one_statement_each() {
         ..Default::default()
     };
     let updated = one_statement!("update", recorder, counter, {
-        repo.update(db, changed).await.expect("update")
+        repo.update(changed).await.expect("update")
     });
     assert_eq!(
         (updated.value, updated.event_type.as_str()),
         (None, "page_view")
     );
     let deleted = one_statement!("delete", recorder, counter, {
-        repo.delete(db, "e1".to_owned()).await.expect("delete")
+        repo.delete("e1".to_owned()).await.expect("delete")
     });
     assert!(deleted);
     for sql in recorder.statements() {
@@ -150,24 +147,23 @@ async fn errors_stay_typed_in_one_statement() {
     let (conn, _counter) = setup().await;
     let db = conn.db();
     let recorder = Recorder::new();
-    let repo: Repo<page_events::Entity> =
-        Repo::new(Profile::for_connection(&conn).with_recorder(recorder.clone()));
-    repo.insert(db, event("dup")).await.expect("insert");
+    let repo = Repo::<page_events::Entity, _>::new(db).with_recorder(recorder.clone());
+    repo.insert(event("dup")).await.expect("insert");
     let sent = recorder.statements().len();
-    let err = repo.insert(db, event("dup")).await.expect_err("duplicate");
+    let err = repo.insert(event("dup")).await.expect_err("duplicate");
     assert!(
-        matches!(err, RepoError::UniqueViolation { ref constraint, ref table, row: Some(0) }
+        matches!(err, RepoError::UniqueViolation { ref constraint, ref table, row: Some(0), .. }
             if constraint == "page_events_pkey" && table == "page_events"),
         "{err:?}"
     );
     let mut missing = event("no-such");
     missing.payload = NotSet;
     missing.occurred_at = NotSet;
-    let err = repo.update(db, missing).await.expect_err("not found");
+    let err = repo.update(missing).await.expect_err("not found");
     assert!(matches!(err, RepoError::NotFound { .. }), "{err:?}");
     let mut null_type = event("nn");
     null_type.event_type = NotSet;
-    let err = repo.insert(db, null_type).await.expect_err("not null");
+    let err = repo.insert(null_type).await.expect_err("not null");
     assert!(
         matches!(err, RepoError::NotNullViolation { ref column, row: Some(0), .. } if column == "event_type"),
         "{err:?}"
@@ -177,7 +173,7 @@ async fn errors_stay_typed_in_one_statement() {
         3,
         "one statement per call"
     );
-    assert_eq!(repo.count(db, Condition::all()).await.expect("count"), 1);
+    assert_eq!(repo.count(Condition::all()).await.expect("count"), 1);
 }
 
 /// Inside a caller's transaction a single-row write is one statement too, with no savepoint.
@@ -189,50 +185,45 @@ async fn inside_a_transaction_a_failed_write_needs_a_nested_transaction_to_go_on
     let (conn, mut counter) = setup().await;
     let db = conn.db();
     let recorder = Recorder::new();
-    let repo: Repo<page_events::Entity> =
-        Repo::new(Profile::for_connection(&conn).with_recorder(recorder.clone()));
-    repo.insert(db, event("taken")).await.expect("insert");
+    let repo = Repo::<page_events::Entity, _>::new(db).with_recorder(recorder.clone());
+    repo.insert(event("taken")).await.expect("insert");
 
     let before = counter.calls().await;
-    let r = repo.clone();
-    transaction(db, |tx| {
-        Box::pin(async move {
-            r.insert(tx, event("a")).await?;
-            let dup = transaction(tx, |sp| {
-                let r = r.clone();
-                Box::pin(async move { r.insert(sp, event("taken")).await })
-            })
-            .await;
-            assert!(
-                matches!(dup, Err(RepoError::UniqueViolation { .. })),
-                "{dup:?}"
-            );
-            r.insert(tx, event("b")).await?;
-            Ok(())
-        })
+    transaction(db, async |tx| {
+        let r = repo.on(tx);
+        r.insert(event("a")).await?;
+        let dup = transaction(tx, async |sp| r.on(sp).insert(event("taken")).await).await;
+        assert!(
+            matches!(dup, Err(RepoError::UniqueViolation { .. })),
+            "{dup:?}"
+        );
+        r.insert(event("b")).await?;
+        Ok(())
     })
     .await
     .expect("the savepoint kept the transaction usable");
     // BEGIN, INSERT a, SAVEPOINT, (failed INSERT: not counted), ROLLBACK TO, INSERT b, COMMIT.
     assert_eq!(counter.calls().await - before, 6);
-    assert_eq!(repo.count(db, Condition::all()).await.expect("count"), 3);
+    assert_eq!(repo.count(Condition::all()).await.expect("count"), 3);
 
-    let r = repo.clone();
-    let err = transaction(db, |tx| {
-        Box::pin(async move {
-            let dup = r.insert(tx, event("taken")).await;
-            assert!(
-                matches!(dup, Err(RepoError::UniqueViolation { .. })),
-                "{dup:?}"
-            );
-            r.insert(tx, event("c")).await?;
-            Ok(())
-        })
+    let err = transaction(db, async |tx| {
+        let r = repo.on(tx);
+        let dup = r.insert(event("taken")).await;
+        assert!(
+            matches!(dup, Err(RepoError::UniqueViolation { .. })),
+            "{dup:?}"
+        );
+        r.insert(event("c")).await?;
+        Ok(())
     })
     .await
     .expect_err("the failed statement aborted the caller's transaction");
-    assert_eq!(err.sqlstate(), Some("25P02"), "{err:?}");
-    assert_eq!(repo.count(db, Condition::all()).await.expect("count"), 3);
+    assert_eq!(
+        err.sqlstate(),
+        Some(qsorm_repository::SqlState::IN_FAILED_SQL_TRANSACTION),
+        "{err:?}"
+    );
+    assert_eq!(repo.count(Condition::all()).await.expect("count"), 3);
 }
 
 /// Server turns per single-row call on a warm pool, counted by a proxy that frames the
@@ -260,17 +251,17 @@ async fn a_warm_pool_adds_no_server_turn_before_a_single_row_call() {
     let conn = QsConnection::new(params.build().expect("settings"));
     let db = conn.db();
     db.execute_unprepared(PAGE_EVENTS_SQL).await.expect("table");
-    let repo: Repo<page_events::Entity> = Repo::new(Profile::for_connection(&conn));
-    repo.insert(db, event("warm")).await.expect("warm");
-    repo.get(db, "warm".to_owned()).await.expect("warm");
+    let repo = Repo::<page_events::Entity, _>::new(db);
+    repo.insert(event("warm")).await.expect("warm");
+    repo.get("warm".to_owned()).await.expect("warm");
     let settle = || tokio::time::sleep(std::time::Duration::from_millis(100));
     settle().await;
     let calls = 20u64;
     let before = proxy.stats().ready_for_query;
     for i in 0..calls {
         let id = format!("e{i}");
-        repo.insert(db, event(&id)).await.expect("insert");
-        assert!(repo.get(db, id).await.expect("get").is_some());
+        repo.insert(event(&id)).await.expect("insert");
+        assert!(repo.get(id).await.expect("get").is_some());
     }
     settle().await;
     let turns = proxy.stats().ready_for_query - before;
@@ -282,7 +273,7 @@ async fn a_warm_pool_adds_no_server_turn_before_a_single_row_call() {
     // Idle past the window, the next checkout is pinged first: one turn more.
     tokio::time::sleep(IDLE_BEFORE_PING).await;
     let before = proxy.stats().ready_for_query;
-    repo.get(db, "e0".to_owned()).await.expect("get");
+    repo.get("e0".to_owned()).await.expect("get");
     settle().await;
     assert_eq!(proxy.stats().ready_for_query - before, 3);
     conn.close().await;

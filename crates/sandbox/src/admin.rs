@@ -15,14 +15,12 @@ use crate::{APP_USER, SUPERUSER, Sandbox, SandboxError};
 /// Numbers the databases made by [`Sandbox::fresh_database`] in this process.
 static DATABASE_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// `"name"`, with `"` doubled. Rejects NUL (PostgreSQL cannot store it) and empty names.
+/// `"name"`, with `"` doubled ([`qsorm_ident::quote_ident_checked`]). Rejects exactly the
+/// empty name and a name containing NUL (PostgreSQL cannot store it).
 pub fn quote_ident(name: &str) -> Result<String, SandboxError> {
-    if name.is_empty() || name.contains('\0') {
-        return Err(SandboxError::InvalidArgument(format!(
-            "identifier {name:?} is empty or contains NUL"
-        )));
-    }
-    Ok(format!("\"{}\"", name.replace('"', "\"\"")))
+    qsorm_ident::quote_ident_checked(name).map_err(|_| {
+        SandboxError::InvalidArgument(format!("identifier {name:?} is empty or contains NUL"))
+    })
 }
 
 /// `E'text'` with `\` and `'` escaped, so it means the same whatever

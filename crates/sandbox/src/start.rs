@@ -173,6 +173,34 @@ impl Sandbox {
         self.layout = Layout::new(&dir);
         let layout = self.layout.clone();
         let _lock = lock(&layout)?;
+        self.check_data_owner(&layout, &dir)?;
+        if layout.socket_dir != layout.dir {
+            create_dir(&self.user, &layout.socket_dir, 0o700)?;
+        }
+
+        let initialized = self.prepare_persistent(&layout, created)?;
+
+        if self.reuse_running(&layout)? {
+            return Ok("reused a server started by another handle");
+        }
+        self.watchdog = Some(Watchdog::spawn(&self.bins, &self.user, &layout.data, &[])?);
+        self.run_server()?;
+        write_file(
+            &self.user,
+            &layout.owner_pid,
+            std::process::id().to_string().as_bytes(),
+            0o644,
+        )?;
+        self.users_lock = Some(attach(&layout)?);
+        Ok(if initialized {
+            "start"
+        } else {
+            "initdb + start"
+        })
+    }
+
+    /// Refuses a data directory that belongs to another uid than the server's.
+    fn check_data_owner(&self, layout: &Layout, dir: &Path) -> Result<(), SandboxError> {
         if let Ok(meta) = fs::metadata(&layout.data)
             && meta.uid() != self.user.uid()
         {
@@ -185,10 +213,12 @@ impl Sandbox {
                 dir.display()
             )));
         }
-        if layout.socket_dir != layout.dir {
-            create_dir(&self.user, &layout.socket_dir, 0o700)?;
-        }
+        Ok(())
+    }
 
+    /// Runs initdb unless the cluster is complete, then reads (or makes) the app password and
+    /// the certificates; returns whether the cluster was already initialized.
+    fn prepare_persistent(&mut self, layout: &Layout, created: bool) -> Result<bool, SandboxError> {
         let initialized = layout.is_initialized();
         if !initialized {
             if layout.data.exists() {
@@ -200,7 +230,7 @@ impl Sandbox {
                     SandboxError::io(format!("removing {}", layout.data.display()), e)
                 })?;
             }
-            cluster::initdb(&self.bins, &self.user, &layout)?;
+            cluster::initdb(&self.bins, &self.user, layout)?;
         }
         self.app_password = match fs::read_to_string(&layout.app_password) {
             Ok(p) if !created && initialized && !p.trim().is_empty() => p.trim().to_owned(),
@@ -217,17 +247,22 @@ impl Sandbox {
         {
             self.write_tls()?;
         }
+        Ok(initialized)
+    }
 
+    /// A server already running in the cluster: joined (returns `true`) when its owner or
+    /// another user is alive, else stopped as a leftover of a crashed run.
+    fn reuse_running(&mut self, layout: &Layout) -> Result<bool, SandboxError> {
         if let Some(running) = cluster::running_server(&layout.data) {
             let owner_alive = fs::read_to_string(&layout.owner_pid)
                 .ok()
                 .and_then(|s| s.trim().parse::<i32>().ok())
                 .is_some_and(cluster::process_alive);
-            if owner_alive || other_users(&layout) {
+            if owner_alive || other_users(layout) {
                 self.port = running.port;
                 block_on(self.probe())??;
-                self.users_lock = Some(attach(&layout)?);
-                return Ok("reused a server started by another handle");
+                self.users_lock = Some(attach(layout)?);
+                return Ok(true);
             }
             tracing::info!(
                 "stopping a server left running in {}",
@@ -237,20 +272,7 @@ impl Sandbox {
                 cluster::stop(&self.bins, &self.user, &layout.data, "immediate")?;
             }
         }
-        self.watchdog = Some(Watchdog::spawn(&self.bins, &self.user, &layout.data, &[])?);
-        self.run_server()?;
-        write_file(
-            &self.user,
-            &layout.owner_pid,
-            std::process::id().to_string().as_bytes(),
-            0o644,
-        )?;
-        self.users_lock = Some(attach(&layout)?);
-        Ok(if initialized {
-            "start"
-        } else {
-            "initdb + start"
-        })
+        Ok(false)
     }
 
     /// pg_ctl start, then the app role and pg_stat_statements.

@@ -10,8 +10,9 @@
 //!    for tables).
 //!
 //! Views and materialized views are always read-only, whatever their key. Read-only
-//! entities carry `pub const READ_ONLY: bool = true;` in their module (every module has
-//! the constant) and say so in their doc comment; their key exists only because sea-orm
+//! entities set `const READ_ONLY: bool = true;` in their `qsorm_repository::Table` impl
+//! (every entity module has one; the default is `false`), so the repository refuses to
+//! write them, and say so in their doc comment; their key exists only because sea-orm
 //! needs one and is not unique.
 
 use qsorm_inspect::{Table, TableKind};
@@ -112,12 +113,12 @@ impl KeyChoice {
         match (self.source, self.read_only) {
             (KeySource::Declared, false) => None,
             (KeySource::Declared, true) => Some(format!(
-                "Read-only: this is a {kind}. `READ_ONLY` is `true`."
+                "Read-only: this is a {kind}. `Table::READ_ONLY` is `true`."
             )),
             (KeySource::Flag, ro) => Some(format!(
                 "The {kind} has no primary key: the entity is keyed by {cols}, as given with `--primary-key`. The key is not enforced by the database.{}",
                 if ro {
-                    format!(" Read-only: this is a {kind}. `READ_ONLY` is `true`.")
+                    format!(" Read-only: this is a {kind}. `Table::READ_ONLY` is `true`.")
                 } else {
                     String::new()
                 }
@@ -125,13 +126,13 @@ impl KeyChoice {
             (KeySource::XdmId, ro) => Some(format!(
                 "The {kind} has no primary key: the entity is keyed by the XDM record id `_id`. The key is not enforced by the database.{}",
                 if ro {
-                    format!(" Read-only: this is a {kind}. `READ_ONLY` is `true`.")
+                    format!(" Read-only: this is a {kind}. `Table::READ_ONLY` is `true`.")
                 } else {
                     String::new()
                 }
             )),
             (KeySource::FirstColumn, _) => Some(format!(
-                "Read-only: the {kind} has no primary key, no `_id` column and no `--primary-key` was given. sea-orm needs a key, so the entity is keyed by its first column {cols}, which is not unique: do not use it to find, update or delete single rows. `READ_ONLY` is `true`."
+                "Read-only: the {kind} has no primary key, no `_id` column and no `--primary-key` was given. sea-orm needs a key, so the entity is keyed by its first column {cols}, which is not unique: do not use it to find, update or delete single rows. `Table::READ_ONLY` is `true`."
             )),
         }
     }

@@ -12,7 +12,7 @@ use crate::codegen::names::{FieldNamer, macro_variant, snake_ident};
 use crate::codegen::options::GenerateOptions;
 use crate::codegen::registry::Registry;
 use crate::codegen::relations::plan_relations;
-use crate::codegen::types::{RustType, map_column};
+use crate::codegen::types::{Nested, RustType, map_column};
 
 /// Module names that entities must not take.
 const RESERVED_MODULES: &[&str] = &[
@@ -81,6 +81,8 @@ pub struct FieldPlan {
     pub save_as: Option<String>,
     /// A single-column unique constraint.
     pub unique: bool,
+    /// A composite column (or array of them), listed in the entity's `Table::NESTED`.
+    pub nested: Option<Nested>,
     /// Doc comment lines.
     pub doc: Vec<String>,
 }
@@ -147,7 +149,6 @@ fn first_column_key_warning(table: &Table, column: &str) -> String {
 
 /// Builds the plan.
 pub fn plan(schema: &Schema, opts: &GenerateOptions) -> Result<Plan, CodegenError> {
-    let mut warnings = Vec::new();
     // Partitions are storage of their partitioned table, read and written through it:
     // the parent gets the entity, a partition none (a new partition changes nothing).
     let selected: Vec<&Table> = schema
@@ -155,16 +156,7 @@ pub fn plan(schema: &Schema, opts: &GenerateOptions) -> Result<Plan, CodegenErro
         .iter()
         .filter(|t| t.partition_of.is_none() && opts.selects(&t.schema, &t.name))
         .collect();
-    for flag in &opts.primary_keys {
-        let found = selected
-            .iter()
-            .any(|t| t.name == flag.table && flag.schema.as_deref().is_none_or(|s| s == t.schema));
-        if !found {
-            warnings.push(format!(
-                "--primary-key {flag}: no such table or view selected"
-            ));
-        }
-    }
+    let mut warnings = unmatched_key_flags(&selected, opts);
     let registry = Registry::new(schema, &selected);
     let modules = module_names(&selected);
 
@@ -191,34 +183,7 @@ pub fn plan(schema: &Schema, opts: &GenerateOptions) -> Result<Plan, CodegenErro
             .get(&(table.schema.clone(), table.name.clone()))
             .cloned()
             .unwrap_or_default();
-        let mut namer = FieldNamer::default();
-        let fields = table
-            .columns
-            .iter()
-            .map(|c| {
-                let ident = namer.name(&c.name, "column");
-                field_plan(table, c, ident, &key, &registry, &mut warnings)
-            })
-            .collect();
-        entities.push((
-            namer,
-            EntityPlan {
-                alias: macro_variant(&module),
-                module,
-                schema: table.schema.clone(),
-                table: table.name.clone(),
-                kind_label: table.kind.label(),
-                comment: table
-                    .comment
-                    .as_deref()
-                    .or(table.description.as_deref())
-                    .map(comment_lines),
-                key_doc: key.doc(table),
-                key,
-                fields,
-                relations: Vec::new(),
-            },
-        ));
+        entities.push(entity_plan(table, key, module, &registry, &mut warnings));
     }
     let relations = plan_relations(&selected, &mut entities, &modules);
     let mut entities: Vec<EntityPlan> = entities
@@ -235,6 +200,56 @@ pub fn plan(schema: &Schema, opts: &GenerateOptions) -> Result<Plan, CodegenErro
         registry,
         warnings,
     })
+}
+
+/// The warnings for `--primary-key` flags that name no selected table or view.
+fn unmatched_key_flags(selected: &[&Table], opts: &GenerateOptions) -> Vec<String> {
+    opts.primary_keys
+        .iter()
+        .filter(|flag| {
+            !selected.iter().any(|t| {
+                t.name == flag.table && flag.schema.as_deref().is_none_or(|s| s == t.schema)
+            })
+        })
+        .map(|flag| format!("--primary-key {flag}: no such table or view selected"))
+        .collect()
+}
+
+/// The entity of `table` (relations not yet planned), with the namer that holds its
+/// field names (relation fields must not take them).
+fn entity_plan(
+    table: &Table,
+    key: KeyChoice,
+    module: String,
+    registry: &Registry,
+    warnings: &mut Vec<String>,
+) -> (FieldNamer, EntityPlan) {
+    let mut namer = FieldNamer::default();
+    let fields = table
+        .columns
+        .iter()
+        .map(|c| {
+            let ident = namer.name(&c.name, "column");
+            field_plan(table, c, ident, &key, registry, warnings)
+        })
+        .collect();
+    let entity = EntityPlan {
+        alias: macro_variant(&module),
+        module,
+        schema: table.schema.clone(),
+        table: table.name.clone(),
+        kind_label: table.kind.label(),
+        comment: table
+            .comment
+            .as_deref()
+            .or(table.description.as_deref())
+            .map(comment_lines),
+        key_doc: key.doc(table),
+        key,
+        fields,
+        relations: Vec::new(),
+    };
+    (namer, entity)
 }
 
 /// Whether `table` is a view or materialized view.
@@ -291,6 +306,7 @@ fn field_plan(
         select_as: mapping.select_as,
         save_as: mapping.save_as,
         unique,
+        nested: mapping.nested,
         doc,
     }
 }

@@ -151,32 +151,7 @@ impl Registry {
             .iter()
             .filter(|t| reachable.contains(&(t.schema().to_owned(), t.name().to_owned())))
             .collect();
-        let mut base_count: BTreeMap<String, usize> = BTreeMap::new();
-        for t in &types {
-            *base_count.entry(camel_ident(t.name(), "Type")).or_default() += 1;
-        }
-        let mut namer = TypeNamer::with_reserved(RESERVED_TYPES);
-        let mut ident_for = |t: &UserType| {
-            let base = camel_ident(t.name(), "Type");
-            let base = if base_count.get(&base).copied().unwrap_or(0) > 1 && t.schema() != "public"
-            {
-                camel_ident(&format!("{} {}", t.schema(), t.name()), "Type")
-            } else {
-                base
-            };
-            // The derives add `<Enum>Enum` and `<Enum>Iter`; lists are `<Struct>List`.
-            let mut ident = namer.claim(base);
-            while namer.is_taken(&format!("{ident}Enum"))
-                || namer.is_taken(&format!("{ident}Iter"))
-                || namer.is_taken(&format!("{ident}List"))
-            {
-                ident = namer.claim(ident);
-            }
-            for suffix in ["Enum", "Iter", "List"] {
-                namer.claim(format!("{ident}{suffix}"));
-            }
-            ident
-        };
+        let mut idents = TypeIdents::new(&types);
         let mut enums = BTreeMap::new();
         let mut composites = BTreeMap::new();
         let mut lists = BTreeMap::new();
@@ -188,29 +163,20 @@ impl Registry {
                     name,
                     labels,
                 } => {
-                    let ident = ident_for(t);
-                    let mut variant_namer = TypeNamer::default();
-                    let variants = labels
-                        .iter()
-                        .map(|l| (variant_namer.name(l, "Empty"), l.clone()))
-                        .collect();
-                    enums.insert(
-                        key,
-                        EnumPlan {
-                            ident,
-                            schema: schema.clone(),
-                            name: name.clone(),
-                            variants,
-                        },
-                    );
+                    let ident = idents.ident_for(t);
+                    enums.insert(key, enum_plan(ident, schema, name, labels));
                 }
                 UserType::Composite {
                     schema,
                     name,
                     fields,
                 } => {
-                    let ident = ident_for(t);
+                    let ident = idents.ident_for(t);
                     lists.insert(key.clone(), format!("{ident}List"));
+                    let fields = fields
+                        .iter()
+                        .map(|f| (f.name.clone(), f.sql_type.clone(), f.ty.clone()))
+                        .collect();
                     composites.insert(
                         key,
                         CompositePlan {
@@ -218,10 +184,7 @@ impl Registry {
                             schema: schema.clone(),
                             name: name.clone(),
                             sql: sql_type_name(schema, name),
-                            fields: fields
-                                .iter()
-                                .map(|f| (f.name.clone(), f.sql_type.clone(), f.ty.clone()))
-                                .collect(),
+                            fields,
                         },
                     );
                 }
@@ -298,6 +261,66 @@ impl TypeNames for Registry {
 
     fn sql_name(&self, schema: &str, name: &str) -> String {
         sql_type_name(schema, name)
+    }
+}
+
+/// The Rust idents of the user types, claimed in type order.
+struct TypeIdents {
+    namer: TypeNamer,
+    /// How many of the types get each unqualified base ident.
+    base_count: BTreeMap<String, usize>,
+}
+
+impl TypeIdents {
+    fn new(types: &[&UserType]) -> TypeIdents {
+        let mut base_count: BTreeMap<String, usize> = BTreeMap::new();
+        for t in types {
+            *base_count.entry(camel_ident(t.name(), "Type")).or_default() += 1;
+        }
+        TypeIdents {
+            namer: TypeNamer::with_reserved(RESERVED_TYPES),
+            base_count,
+        }
+    }
+
+    /// The ident of `t`: its name in camel case, schema-prefixed outside `public` when
+    /// two selected types share it, and free of clashes with what the derives generate.
+    fn ident_for(&mut self, t: &UserType) -> String {
+        let namer = &mut self.namer;
+        let base = camel_ident(t.name(), "Type");
+        let base = if self.base_count.get(&base).copied().unwrap_or(0) > 1 && t.schema() != "public"
+        {
+            camel_ident(&format!("{} {}", t.schema(), t.name()), "Type")
+        } else {
+            base
+        };
+        // The derives add `<Enum>Enum` and `<Enum>Iter`; lists are `<Struct>List`.
+        let mut ident = namer.claim(base);
+        while namer.is_taken(&format!("{ident}Enum"))
+            || namer.is_taken(&format!("{ident}Iter"))
+            || namer.is_taken(&format!("{ident}List"))
+        {
+            ident = namer.claim(ident);
+        }
+        for suffix in ["Enum", "Iter", "List"] {
+            namer.claim(format!("{ident}{suffix}"));
+        }
+        ident
+    }
+}
+
+/// The enum `schema.name` named `ident`, its variants named after `labels`.
+fn enum_plan(ident: String, schema: &str, name: &str, labels: &[String]) -> EnumPlan {
+    let mut variant_namer = TypeNamer::default();
+    let variants = labels
+        .iter()
+        .map(|l| (variant_namer.name(l, "Empty"), l.clone()))
+        .collect();
+    EnumPlan {
+        ident,
+        schema: schema.to_owned(),
+        name: name.to_owned(),
+        variants,
     }
 }
 

@@ -7,10 +7,60 @@ use quote::{format_ident, quote};
 use crate::codegen::format::{doc_attrs, import_groups, inner_doc_attrs, parse_type};
 use crate::codegen::options::GenerateOptions;
 use crate::codegen::plan::{EntityPlan, FieldPlan, RelationKind, RelationPlan};
-use crate::codegen::types::RustType;
+use crate::codegen::types::{COMPOSITES_MODULE, RustType};
 
 /// The tokens of `entity`'s module file.
 pub fn entity_tokens(entity: &EntityPlan, opts: &GenerateOptions) -> TokenStream {
+    let module_doc = inner_doc_attrs(&module_doc_lines(entity));
+    let mut generated = Vec::new();
+    for f in &entity.fields {
+        f.rust.generated(&mut generated);
+    }
+    generated.sort();
+    generated.dedup();
+    let imports = import_groups(&generated);
+    let serde_import = serde_import(opts);
+    let derives = derive_tokens(entity, opts);
+    let extra_attrs = opts
+        .extra_attributes
+        .iter()
+        .filter_map(|a| syn::parse_str::<syn::Meta>(a).ok())
+        .map(|m| quote!(#[#m]));
+    let table_name = &entity.table;
+    let schema_name = (entity.schema != "public").then(|| {
+        let s = &entity.schema;
+        quote!(schema_name = #s,)
+    });
+    let model_doc = doc_attrs(&[format!("A row of `{}.{}`.", entity.schema, entity.table)]);
+    let fields = entity.fields.iter().map(field_tokens);
+    let relations = entity.relations.iter().map(relation_tokens);
+    let table_impl = table_impl_tokens(entity);
+
+    quote! {
+        #(#module_doc)*
+
+        use sea_orm::entity::prelude::*;
+        #serde_import
+        #(#imports)*
+
+        #(#model_doc)*
+        #[sea_orm::model]
+        #[derive(#(#derives),*)]
+        #[sea_orm(#schema_name table_name = #table_name)]
+        #(#extra_attrs)*
+        pub struct Model {
+            #(#fields)*
+            #(#relations)*
+        }
+
+        impl ActiveModelBehavior for ActiveModel {}
+
+        #table_impl
+    }
+}
+
+/// The module doc: what the entity is generated from, its comment, the key, composites.
+fn module_doc_lines(entity: &EntityPlan) -> Vec<String> {
     let mut module_doc = vec![format!(
         "sea-orm entity for the {} `{}.{}`.",
         entity.kind_label, entity.schema, entity.table
@@ -30,16 +80,12 @@ pub fn entity_tokens(entity: &EntityPlan, opts: &GenerateOptions) -> TokenStream
                 .to_owned(),
         );
     }
-    let module_doc = inner_doc_attrs(&module_doc);
+    module_doc
+}
 
-    let mut generated = Vec::new();
-    for f in &entity.fields {
-        f.rust.generated(&mut generated);
-    }
-    generated.sort();
-    generated.dedup();
-    let imports = import_groups(&generated);
-    let serde_import = if opts.serde.serialize() || opts.serde.deserialize() {
+/// `use serde::{Deserialize, Serialize};` as the options ask (nothing without serde).
+fn serde_import(opts: &GenerateOptions) -> TokenStream {
+    if opts.serde.serialize() || opts.serde.deserialize() {
         let names: Vec<TokenStream> = [
             opts.serde.deserialize().then(|| quote!(Deserialize)),
             opts.serde.serialize().then(|| quote!(Serialize)),
@@ -50,9 +96,11 @@ pub fn entity_tokens(entity: &EntityPlan, opts: &GenerateOptions) -> TokenStream
         quote!(use serde::{#(#names),*};)
     } else {
         quote!()
-    };
+    }
+}
 
-    let read_only = entity.key.read_only;
+/// The derives of `Model`: the standard ones, serde's as asked, and `--model-extra-derives`.
+fn derive_tokens(entity: &EntityPlan, opts: &GenerateOptions) -> Vec<TokenStream> {
     let mut derives = vec![quote!(Clone), quote!(Debug), quote!(PartialEq)];
     if !entity.fields.iter().any(|f| f.rust.blocks_eq()) {
         derives.push(quote!(Eq));
@@ -69,42 +117,42 @@ pub fn entity_tokens(entity: &EntityPlan, opts: &GenerateOptions) -> TokenStream
             derives.push(quote!(#path));
         }
     }
-    let extra_attrs = opts
-        .extra_attributes
-        .iter()
-        .filter_map(|a| syn::parse_str::<syn::Meta>(a).ok())
-        .map(|m| quote!(#[#m]));
-    let table_name = &entity.table;
-    let schema_name = (entity.schema != "public").then(|| {
-        let s = &entity.schema;
-        quote!(schema_name = #s,)
+    derives
+}
+
+/// `impl qsorm_repository::Table for Entity`: `READ_ONLY` when the entity must not be
+/// written, `NESTED` and `COMPOSITE_TYPES` when it has composite columns; the defaults
+/// otherwise.
+fn table_impl_tokens(entity: &EntityPlan) -> TokenStream {
+    let read_only = entity.key.read_only.then(|| {
+        quote!(
+            const READ_ONLY: bool = true;
+        )
     });
-    let model_doc = doc_attrs(&[format!("A row of `{}.{}`.", entity.schema, entity.table)]);
-    let fields = entity.fields.iter().map(field_tokens);
-    let relations = entity.relations.iter().map(relation_tokens);
-
-    quote! {
-        #(#module_doc)*
-
-        use sea_orm::entity::prelude::*;
-        #serde_import
-        #(#imports)*
-
-        /// Whether this entity must not be written (a view, or a table without a usable
-        /// key): `true` means select only.
-        pub const READ_ONLY: bool = #read_only;
-
-        #(#model_doc)*
-        #[sea_orm::model]
-        #[derive(#(#derives),*)]
-        #[sea_orm(#schema_name table_name = #table_name)]
-        #(#extra_attrs)*
-        pub struct Model {
-            #(#fields)*
-            #(#relations)*
+    let nested: Vec<TokenStream> = entity
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let n = f.nested.as_ref()?;
+            let (column, sql_type, array) = (&f.column, &n.sql_type, n.array);
+            Some(quote! {
+                qsorm_repository::NestedColumn { column: #column, sql_type: #sql_type, array: #array }
+            })
+        })
+        .collect();
+    let nested = (!nested.is_empty()).then(|| {
+        let composites = format_ident!("{COMPOSITES_MODULE}");
+        quote! {
+            const NESTED: &'static [qsorm_repository::NestedColumn] = &[#(#nested),*];
+            const COMPOSITE_TYPES: &'static qsorm_repository::CompositeTable =
+                super::#composites::COMPOSITE_TYPES;
         }
-
-        impl ActiveModelBehavior for ActiveModel {}
+    });
+    quote! {
+        impl qsorm_repository::Table for Entity {
+            #read_only
+            #nested
+        }
     }
 }
 

@@ -11,7 +11,7 @@ pub fn mod_tokens(entities: &[EntityPlan], type_modules: &[&str]) -> TokenStream
     let doc = inner_doc_attrs(&[
         "sea-orm entities generated from the live schema by qsorm entity-gen.".to_owned(),
         String::new(),
-        "Every entity module has `pub const READ_ONLY: bool`: `true` for views and for tables without a usable key, which must only be read.".to_owned(),
+        "Every entity module implements `qsorm_repository::Table` for its `Entity`: `READ_ONLY` is `true` for views and for tables without a usable key, which must only be read, and `NESTED` lists the composite columns.".to_owned(),
     ]);
     let types = type_modules.iter().map(|m| format_ident!("{m}"));
     let modules = entities.iter().map(|e| format_ident!("{}", e.module));

@@ -11,7 +11,7 @@ use quote::{format_ident, quote};
 use crate::codegen::format::{doc_attrs, import_groups, inner_doc_attrs, parse_type};
 use crate::codegen::names::FieldNamer;
 use crate::codegen::options::GenerateOptions;
-use crate::codegen::registry::Registry;
+use crate::codegen::registry::{CompositePlan, Registry};
 use crate::codegen::types::{ENUMS_MODULE, RustType, field_sql_type, map_field};
 
 /// The enums module, or `None` when no selected column uses an enum.
@@ -94,90 +94,12 @@ pub fn composites_tokens(registry: &Registry) -> (Option<TokenStream>, Vec<Strin
     }
     let mut warnings = Vec::new();
     let mut enum_imports = BTreeSet::new();
-    let mut items = Vec::new();
-    for c in &composites {
-        let ident = format_ident!("{}", c.ident);
-        let mut namer = FieldNamer::default();
-        let fields: Vec<TokenStream> = c
-            .fields
-            .iter()
-            .map(|(name, sql_type, ty)| {
-                let (rust, warning) = map_field(ty, sql_type, registry);
-                if let Some(w) = warning {
-                    warnings.push(format!("{}.{}.{name}: {w}", c.schema, c.name));
-                }
-                let mut generated = Vec::new();
-                rust.generated(&mut generated);
-                for (module, ident) in generated {
-                    if module == ENUMS_MODULE {
-                        enum_imports.insert(ident);
-                    }
-                }
-                let field = namer.name(name, "field");
-                let rename = (&field != name).then(|| quote!(#[serde(rename = #name)]));
-                let doc = doc_attrs(&[format!("`{name}`: `{sql_type}`.")]);
-                let field = format_ident!("{field}");
-                let ty = parse_type(&RustType::Option(Box::new(rust)).source());
-                quote! {
-                    #(#doc)*
-                    #rename
-                    pub #field: #ty,
-                }
-            })
-            .collect();
-        let doc = doc_attrs(&[
-            format!("The composite type `{}.{}`.", c.schema, c.name),
-            String::new(),
-            format!(
-                "Read with `to_json(column)`, written with `json_populate_record(NULL::{}, $1::json)`.",
-                c.sql
-            ),
-        ]);
-        items.push(quote! {
-            #(#doc)*
-            #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, FromJsonQueryResult)]
-            pub struct #ident {
-                #(#fields)*
-            }
-        });
-    }
-    for (list, element) in registry.used_lists() {
-        let list_ident = format_ident!("{list}");
-        let element_ident = format_ident!("{element}");
-        let sql = composites
-            .iter()
-            .find(|c| c.ident == element)
-            .map(|c| c.sql.clone())
-            .unwrap_or_default();
-        let doc = doc_attrs(&[
-            format!("An array of [`{element}`] (`{sql}[]`), as a column type."),
-            String::new(),
-            "Read with `to_json(column)` (a JSON array of objects).".to_owned(),
-        ]);
-        items.push(quote! {
-            #(#doc)*
-            #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, FromJsonQueryResult)]
-            #[serde(transparent)]
-            pub struct #list_ident(pub Vec<#element_ident>);
-        });
-    }
-    let table_rows = composites.iter().map(|c| {
-        let name = &c.sql;
-        let fields = c.fields.iter().map(|(field, sql_type, ty)| {
-            let sql = field_sql_type(ty, sql_type, registry);
-            quote!((#field, #sql))
-        });
-        quote!((#name, &[#(#fields),*]))
-    });
-    let table_doc = doc_attrs(&[
-        "Every composite type above with its fields' SQL types, in declaration order: `(type as SQL spells it, [(field name, field SQL type)])` (domains resolved to their base type).".to_owned(),
-        String::new(),
-        "Writers that must type each field of a literal read it here: qsorm-repository's Query Service profile, `Profile::query_service().with_composite_types(COMPOSITE_TYPES)`.".to_owned(),
-    ]);
-    items.push(quote! {
-        #(#table_doc)*
-        pub const COMPOSITE_TYPES: &[(&str, &[(&str, &str)])] = &[#(#table_rows),*];
-    });
+    let mut items: Vec<TokenStream> = composites
+        .iter()
+        .map(|c| composite_struct_tokens(c, registry, &mut warnings, &mut enum_imports))
+        .collect();
+    items.extend(list_tokens(registry, &composites));
+    items.push(composite_table_tokens(registry, &composites));
     let enum_imports: Vec<(&'static str, String)> = enum_imports
         .into_iter()
         .map(|e| (ENUMS_MODULE, e))
@@ -200,4 +122,106 @@ pub fn composites_tokens(registry: &Registry) -> (Option<TokenStream>, Vec<Strin
         }),
         warnings,
     )
+}
+
+/// The struct of composite `c`; adds the warnings of its fields and the enums they use.
+fn composite_struct_tokens(
+    c: &CompositePlan,
+    registry: &Registry,
+    warnings: &mut Vec<String>,
+    enum_imports: &mut BTreeSet<String>,
+) -> TokenStream {
+    let ident = format_ident!("{}", c.ident);
+    let mut namer = FieldNamer::default();
+    let fields: Vec<TokenStream> = c
+        .fields
+        .iter()
+        .map(|(name, sql_type, ty)| {
+            let (rust, warning) = map_field(ty, sql_type, registry);
+            if let Some(w) = warning {
+                warnings.push(format!("{}.{}.{name}: {w}", c.schema, c.name));
+            }
+            let mut generated = Vec::new();
+            rust.generated(&mut generated);
+            for (module, ident) in generated {
+                if module == ENUMS_MODULE {
+                    enum_imports.insert(ident);
+                }
+            }
+            let field = namer.name(name, "field");
+            let rename = (&field != name).then(|| quote!(#[serde(rename = #name)]));
+            let doc = doc_attrs(&[format!("`{name}`: `{sql_type}`.")]);
+            let field = format_ident!("{field}");
+            let ty = parse_type(&RustType::Option(Box::new(rust)).source());
+            quote! {
+                #(#doc)*
+                #rename
+                pub #field: #ty,
+            }
+        })
+        .collect();
+    let doc = doc_attrs(&[
+        format!("The composite type `{}.{}`.", c.schema, c.name),
+        String::new(),
+        format!(
+            "Read with `to_json(column)`, written with `json_populate_record(NULL::{}, $1::json)`.",
+            c.sql
+        ),
+    ]);
+    quote! {
+        #(#doc)*
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, FromJsonQueryResult)]
+        pub struct #ident {
+            #(#fields)*
+        }
+    }
+}
+
+/// The newtypes for the arrays of composites some column uses.
+fn list_tokens(registry: &Registry, composites: &[&CompositePlan]) -> Vec<TokenStream> {
+    registry
+        .used_lists()
+        .into_iter()
+        .map(|(list, element)| {
+            let list_ident = format_ident!("{list}");
+            let element_ident = format_ident!("{element}");
+            let sql = composites
+                .iter()
+                .find(|c| c.ident == element)
+                .map(|c| c.sql.clone())
+                .unwrap_or_default();
+            let doc = doc_attrs(&[
+                format!("An array of [`{element}`] (`{sql}[]`), as a column type."),
+                String::new(),
+                "Read with `to_json(column)` (a JSON array of objects).".to_owned(),
+            ]);
+            quote! {
+                #(#doc)*
+                #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, FromJsonQueryResult)]
+                #[serde(transparent)]
+                pub struct #list_ident(pub Vec<#element_ident>);
+            }
+        })
+        .collect()
+}
+
+/// `COMPOSITE_TYPES`: every composite's fields with their SQL types.
+fn composite_table_tokens(registry: &Registry, composites: &[&CompositePlan]) -> TokenStream {
+    let table_rows = composites.iter().map(|c| {
+        let name = &c.sql;
+        let fields = c.fields.iter().map(|(field, sql_type, ty)| {
+            let sql = field_sql_type(ty, sql_type, registry);
+            quote!((#field, #sql))
+        });
+        quote!((#name, &[#(#fields),*]))
+    });
+    let table_doc = doc_attrs(&[
+        "Every composite type above with its fields' SQL types, in declaration order: `(type as SQL spells it, [(field name, field SQL type)])` (domains resolved to their base type).".to_owned(),
+        String::new(),
+        "Writers that must type each field of a literal read it here: the entities' `qsorm_repository::Table` impls point their `COMPOSITE_TYPES` at it, and qsorm-repository's Query Service profile types `struct(...)` fields from it.".to_owned(),
+    ]);
+    quote! {
+        #(#table_doc)*
+        pub const COMPOSITE_TYPES: &[(&str, &[(&str, &str)])] = &[#(#table_rows),*];
+    }
 }

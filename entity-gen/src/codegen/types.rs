@@ -116,6 +116,20 @@ pub struct ColumnMapping {
     pub note: Option<String>,
     /// A warning for the user (unknown type).
     pub warning: Option<String>,
+    /// The composite type of a composite column (or of the elements of an array of
+    /// composites), for the entity's `qsorm_repository::Table::NESTED`.
+    pub nested: Option<Nested>,
+}
+
+/// A column holding a composite value or an array of them: what the repository reads as
+/// JSON and writes field by field (`qsorm_repository::NestedColumn`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nested {
+    /// The composite type as SQL spells it, exactly as in the column's `column_type =
+    /// "custom(...)"` (without the `[]` of an array).
+    pub sql_type: String,
+    /// An array of the composite type.
+    pub array: bool,
 }
 
 impl ColumnMapping {
@@ -127,6 +141,23 @@ impl ColumnMapping {
             save_as: None,
             note: None,
             warning: None,
+            nested: None,
+        }
+    }
+
+    /// A composite column (`array`: an array of them) of the type `sql` spells.
+    fn composite(rust: RustType, sql: String, array: bool) -> ColumnMapping {
+        let column_type = if array {
+            custom(&format!("{sql}[]"))
+        } else {
+            custom(&sql)
+        };
+        ColumnMapping {
+            nested: Some(Nested {
+                sql_type: sql,
+                array,
+            }),
+            ..ColumnMapping::natural(rust, Some(column_type))
         }
     }
 
@@ -140,6 +171,7 @@ impl ColumnMapping {
                 "`{sql_type}` {why}: read as `::text`, written with a cast to `{sql_type}`."
             )),
             warning,
+            nested: None,
         }
     }
 }
@@ -224,6 +256,7 @@ pub fn map_column(ty: &ColumnType, sql_type: &str, names: &dyn TypeNames) -> Col
                         "`{sql_type}` has no sea-orm value type: read as `::{read_as}`, written with a cast to `{sql_type}`."
                     )),
                     warning: None,
+                    nested: None,
                 }
             } else {
                 ColumnMapping::text_cast(
@@ -241,9 +274,10 @@ pub fn map_column(ty: &ColumnType, sql_type: &str, names: &dyn TypeNames) -> Col
             None => unknown(sql_type),
         },
         ColumnType::Composite { schema, name } => match names.composite_ident(schema, name) {
-            Some(ident) => ColumnMapping::natural(
+            Some(ident) => ColumnMapping::composite(
                 RustType::Composite(ident),
-                Some(custom(&names.sql_name(schema, name))),
+                names.sql_name(schema, name),
+                false,
             ),
             None => unknown(sql_type),
         },
@@ -289,10 +323,9 @@ fn map_array(element: &ColumnType, sql_type: &str, names: &dyn TypeNames) -> Col
     match element {
         ColumnType::Domain { base, .. } => map_array(base, sql_type, names),
         ColumnType::Composite { schema, name } => match names.list_ident(schema, name) {
-            Some(ident) => ColumnMapping::natural(
-                RustType::List(ident),
-                Some(custom(&format!("{}[]", names.sql_name(schema, name)))),
-            ),
+            Some(ident) => {
+                ColumnMapping::composite(RustType::List(ident), names.sql_name(schema, name), true)
+            }
             None => unknown(sql_type),
         },
         ColumnType::Enum { schema, name } => match names.enum_ident(schema, name) {

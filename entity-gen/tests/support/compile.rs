@@ -9,7 +9,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The temporary crate's manifest: what the generated code needs (sea-orm with the
-/// workspace's features, serde, serde_json) and what the round trips use.
+/// workspace's features, serde, serde_json, and qsorm-repository for the `Table` impls)
+/// and what the round trips use.
 fn manifest(workspace: &Path) -> String {
     let repository = workspace.join("crates/repository");
     format!(

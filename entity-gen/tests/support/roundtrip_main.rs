@@ -10,10 +10,12 @@ use std::str::FromStr;
 use entity_gen_compile_check::cases;
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
-use qsorm_repository::{Profile, Repo};
+use qsorm_repository::{NestedColumn, Repo, Table};
 use rust_decimal::Decimal;
+use sea_orm::sea_query::ColumnType;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, Database, DatabaseConnection, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ActiveValue, ColumnTrait, Database, DatabaseConnection, EntityTrait,
+    IdenStatic, IntoActiveModel, Iterable,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -72,7 +74,7 @@ async fn round_trip_types(db: &DatabaseConnection) {
         c_country: Some("DE".to_owned()),
         c_int_list: Some(vec![4, 5]),
     };
-    let repo = Repo::<all_types::Entity>::new(Profile::postgres());
+    let repo = Repo::<all_types::Entity, _>::new(db);
     // qsorm-repository's insert (UNNEST of text arrays) casts plain columns by their
     // column type and ignores `save_as`, so a text-cast column (even NULL) fails there
     // ("column c_interval is of type interval but expression is of type text"): those
@@ -85,7 +87,7 @@ async fn round_trip_types(db: &DatabaseConnection) {
     am.c_inet = ActiveValue::NotSet;
     am.c_tsvector = ActiveValue::NotSet;
     am.c_matrix = ActiveValue::NotSet;
-    let inserted = repo.insert(db, am).await.expect("insert all_types");
+    let inserted = repo.insert(am).await.expect("insert all_types");
     let expected = all_types::Model {
         id: inserted.id,
         ..expected
@@ -108,7 +110,7 @@ async fn round_trip_types(db: &DatabaseConnection) {
         .await
         .expect("sea-orm update with save_as casts");
     let read = repo
-        .get(db, inserted.id)
+        .get(inserted.id)
         .await
         .expect("get all_types")
         .expect("row exists");
@@ -134,8 +136,8 @@ async fn round_trip_types(db: &DatabaseConnection) {
         .exec(db)
         .await
         .expect("insert odd_types");
-    let repo = Repo::<odd_types::Entity>::new(Profile::postgres());
-    let read = repo.get(db, 1).await.expect("get odd_types");
+    let repo = Repo::<odd_types::Entity, _>::new(db);
+    let read = repo.get(1).await.expect("get odd_types");
     assert_eq!(read, Some(odd), "odd_types: unknown types through ::text");
 }
 
@@ -188,14 +190,14 @@ async fn round_trip_composites(db: &DatabaseConnection) {
         }),
         amounts: MoneyAmountList(vec![money("CHF", "5.05")]),
     };
-    let repo = Repo::<web_events::Entity>::new(Profile::postgres());
+    let repo = Repo::<web_events::Entity, _>::new(db);
     let inserted = repo
-        .insert(db, expected.clone().into_active_model())
+        .insert(expected.clone().into_active_model())
         .await
         .expect("insert web_events");
     assert_eq!(inserted, expected, "web_events: RETURNING row");
     let read = repo
-        .get(db, "evt-1".to_owned())
+        .get("evt-1".to_owned())
         .await
         .expect("get web_events")
         .expect("row exists");
@@ -210,15 +212,67 @@ async fn round_trip_composites(db: &DatabaseConnection) {
         amounts: MoneyAmountList(vec![]),
         ..expected
     };
-    repo.insert(db, empty.clone().into_active_model())
+    repo.insert(empty.clone().into_active_model())
         .await
         .expect("insert nulls");
-    let read = repo.get(db, "evt-2".to_owned()).await.expect("get nulls");
+    let read = repo.get("evt-2".to_owned()).await.expect("get nulls");
     assert_eq!(read, Some(empty), "web_events: NULL composites");
+}
+
+/// `E::NESTED` lists exactly the columns whose `column_type` names a composite
+/// (`Custom("t")`, `Custom("t[]")`), with the type as the `column_type` spells it.
+fn nested_matches_column_types<E: Table>() {
+    let mut from_types = Vec::new();
+    for column in E::Column::iter() {
+        let (sql_type, array) = match column.def().get_column_type() {
+            ColumnType::Custom(name) => {
+                let name = name.to_string();
+                match name.strip_suffix("[]") {
+                    Some(base) => (base.to_owned(), true),
+                    None => (name, false),
+                }
+            }
+            _ => continue,
+        };
+        from_types.push((column.as_str().to_owned(), sql_type, array));
+    }
+    let listed: Vec<(String, String, bool)> = E::NESTED
+        .iter()
+        .map(|n: &NestedColumn| (n.column.to_owned(), n.sql_type.to_owned(), n.array))
+        .collect();
+    assert_eq!(
+        listed,
+        from_types,
+        "{}: Table::NESTED",
+        E::default().as_str()
+    );
+    if !E::NESTED.is_empty() {
+        for n in E::NESTED {
+            assert!(
+                E::COMPOSITE_TYPES.iter().any(|(t, _)| *t == n.sql_type),
+                "{}: COMPOSITE_TYPES lacks {}",
+                E::default().as_str(),
+                n.sql_type
+            );
+        }
+    }
+}
+
+/// What the generated `Table` impls state: nested columns, composite types, read-only.
+fn table_impls() {
+    nested_matches_column_types::<cases::types::all_types::Entity>();
+    nested_matches_column_types::<cases::types::odd_types::Entity>();
+    nested_matches_column_types::<cases::composites::web_events::Entity>();
+    assert_eq!(cases::composites::web_events::Entity::NESTED.len(), 4);
+    assert!(!cases::composites::web_events::Entity::READ_ONLY);
+    assert!(cases::views::daily_page_views::Entity::READ_ONLY);
+    assert!(cases::no_pk::events_loose::Entity::READ_ONLY);
+    assert!(!cases::no_pk::events_keyed::Entity::READ_ONLY);
 }
 
 #[tokio::main]
 async fn main() {
+    table_impls();
     let args: Vec<String> = std::env::args().collect();
     let [_, types_url, composites_url] = args.as_slice() else {
         panic!("usage: entity-gen-compile-check TYPES_URL COMPOSITES_URL");

@@ -7,6 +7,7 @@
 //! immediately), then one `SELECT 1` runs, which reports authentication, expired
 //! credentials, TLS and database errors as the server sends them.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::QsConnection;
@@ -26,16 +27,17 @@ pub async fn preflight(conn: &QsConnection) -> Result<(), ConnectError> {
             tokio::net::TcpStream::connect((config.host.as_str(), config.port)),
         )
         .await;
-        let reason = match probe {
+        let failure = match probe {
             Ok(Ok(_)) => None,
-            Ok(Err(e)) => Some(e.to_string()),
-            Err(_) => Some(format!("no answer within {} s", limit.as_secs_f64())),
+            Ok(Err(e)) => Some((e.to_string(), Some(Arc::new(sqlx::Error::Io(e))))),
+            Err(_) => Some((format!("no answer within {} s", limit.as_secs_f64()), None)),
         };
-        if let Some(reason) = reason {
+        if let Some((reason, source)) = failure {
             return Err(ConnectError::Unreachable {
                 host: config.host,
                 port: config.port,
                 reason,
+                source,
             });
         }
     }

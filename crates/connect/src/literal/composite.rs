@@ -32,33 +32,9 @@ impl Renderer<'_> {
                 json_nul_free(v, at)?;
                 self.cast(&v.to_string(), ty, at)
             }
-            (SqlType::Composite(name), Json::Object(fields)) => match self.types.fields(name) {
-                Some(declared) => {
-                    let items = declared
-                        .iter()
-                        .map(|(field, sql_type)| {
-                            let value = fields.get(*field).unwrap_or(&Json::Null);
-                            let ty = SqlType::parse(sql_type, self.types);
-                            let expr = self.json_expr(value, &ty, &at.field(field))?;
-                            Ok(if self.is_qs() {
-                                format!("{expr} AS {}", qs_ident(field))
-                            } else {
-                                expr
-                            })
-                        })
-                        .collect::<Result<Vec<_>, LiteralError>>()?;
-                    Ok(if self.is_qs() {
-                        format!("struct({})", items.join(QS_SEPARATOR))
-                    } else {
-                        self.cast_raw(&format!("ROW({})", items.join(", ")), ty)
-                    })
-                }
-                None if self.is_qs() => Err(LiteralError::UnknownComposite {
-                    at: at.clone(),
-                    name: name.clone(),
-                }),
-                None => self.populate_record(value, ty, at),
-            },
+            (SqlType::Composite(name), Json::Object(fields)) => {
+                self.composite_expr(name, fields, value, ty, at)
+            }
             (SqlType::Array(element), Json::Array(items)) => {
                 let items = items
                     .iter()
@@ -79,42 +55,85 @@ impl Renderer<'_> {
                 self.cast(&value.to_string(), &SqlType::Jsonb, at)
             }
             (_, Json::String(s)) => self.typed_string(s, ty, at),
-            (_, Json::Bool(b)) => match ty {
-                SqlType::String => self.text(&b.to_string(), at),
-                SqlType::Boolean | SqlType::Unknown => Ok(b.to_string()),
-                _ if self.is_qs() => Ok(b.to_string()),
-                t => Ok(self.cast_raw(&b.to_string(), t)),
-            },
-            (_, Json::Number(n)) => {
-                let raw = n.to_string();
-                match ty {
-                    t if t.is_float() => match n.as_f64() {
-                        Some(f) if *ty == SqlType::Float => {
-                            #[allow(clippy::cast_possible_truncation)]
-                            let f = f as f32;
-                            self.cast(&f32_text(f), ty, at)
-                        }
-                        Some(f) => self.cast(&f64_text(f), ty, at),
-                        None => self.cast(&raw, ty, at),
-                    },
-                    SqlType::String => self.text(&raw, at),
-                    t if t.is_number() && (is_plain_decimal(&raw) || is_plain_integer(&raw)) => {
-                        Ok(if self.is_qs() {
-                            raw
-                        } else {
-                            self.cast_raw(&raw, t)
-                        })
-                    }
-                    SqlType::Unknown | SqlType::Named(_) if self.is_qs() => Ok(raw),
-                    SqlType::Unknown if is_plain_decimal(&raw) || is_plain_integer(&raw) => Ok(raw),
-                    t => self.cast(&raw, t, at),
-                }
-            }
+            (_, Json::Bool(b)) => self.bool_expr(*b, ty, at),
+            (_, Json::Number(n)) => self.json_number(n, ty, at),
             // An object or array for a scalar type: its JSON text, cast.
             (t, v) => {
                 json_nul_free(v, at)?;
                 self.typed_string(&v.to_string(), t, at)
             }
+        }
+    }
+
+    /// A JSON object for the composite type `name` (`ty`): its declared fields in order as
+    /// `struct(...)` / `ROW(...)`, or from its JSON form when the fields are not registered.
+    fn composite_expr(
+        &self,
+        name: &str,
+        fields: &serde_json::Map<String, Json>,
+        value: &Json,
+        ty: &SqlType,
+        at: &Location,
+    ) -> Result<String, LiteralError> {
+        match self.types.fields(name) {
+            Some(declared) => {
+                let items = declared
+                    .iter()
+                    .map(|(field, sql_type)| {
+                        let value = fields.get(*field).unwrap_or(&Json::Null);
+                        let ty = SqlType::parse(sql_type, self.types);
+                        let expr = self.json_expr(value, &ty, &at.field(field))?;
+                        Ok(if self.is_qs() {
+                            format!("{expr} AS {}", qs_ident(field))
+                        } else {
+                            expr
+                        })
+                    })
+                    .collect::<Result<Vec<_>, LiteralError>>()?;
+                Ok(if self.is_qs() {
+                    format!("struct({})", items.join(QS_SEPARATOR))
+                } else {
+                    self.cast_raw(&format!("ROW({})", items.join(", ")), ty)
+                })
+            }
+            None if self.is_qs() => Err(LiteralError::UnknownComposite {
+                at: at.clone(),
+                name: name.to_owned(),
+            }),
+            None => self.populate_record(value, ty, at),
+        }
+    }
+
+    /// A JSON number for a column of type `ty`: floats through their shortest text, plain
+    /// numbers bare (cast on PostgreSQL), anything else cast.
+    fn json_number(
+        &self,
+        n: &serde_json::Number,
+        ty: &SqlType,
+        at: &Location,
+    ) -> Result<String, LiteralError> {
+        let raw = n.to_string();
+        match ty {
+            t if t.is_float() => match n.as_f64() {
+                Some(f) if *ty == SqlType::Float => {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let f = f as f32;
+                    self.cast(&f32_text(f), ty, at)
+                }
+                Some(f) => self.cast(&f64_text(f), ty, at),
+                None => self.cast(&raw, ty, at),
+            },
+            SqlType::String => self.text(&raw, at),
+            t if t.is_number() && (is_plain_decimal(&raw) || is_plain_integer(&raw)) => {
+                Ok(if self.is_qs() {
+                    raw
+                } else {
+                    self.cast_raw(&raw, t)
+                })
+            }
+            SqlType::Unknown | SqlType::Named(_) if self.is_qs() => Ok(raw),
+            SqlType::Unknown if is_plain_decimal(&raw) || is_plain_integer(&raw) => Ok(raw),
+            t => self.cast(&raw, t, at),
         }
     }
 

@@ -33,8 +33,8 @@ pub enum LiteralError {
     /// typed.
     #[error(
         "{at}: the fields of the composite type `{name}` are unknown, so its literal cannot \
-         be typed: give the profile the `COMPOSITE_TYPES` table entity-gen generates \
-         (`Profile::with_composite_types`)"
+         be typed: list it in the entity's `Table::COMPOSITE_TYPES` (entity-gen points it at \
+         the `COMPOSITE_TYPES` table it generates)"
     )]
     UnknownComposite {
         /// Where.

@@ -40,6 +40,53 @@ impl Renderer<'_> {
         self.typed(&text, SqlType::TimestampTz, ty, at)
     }
 
+    /// A boolean for a column of type `ty`: as text into a string, cast into a typed
+    /// PostgreSQL column, bare otherwise.
+    pub(super) fn bool_expr(
+        &self,
+        b: bool,
+        ty: &SqlType,
+        at: &Location,
+    ) -> Result<String, LiteralError> {
+        match ty {
+            SqlType::String => self.text(&b.to_string(), at),
+            SqlType::Boolean | SqlType::Unknown => Ok(b.to_string()),
+            _ if self.is_qs() => Ok(b.to_string()),
+            t => Ok(self.cast_raw(&b.to_string(), t)),
+        }
+    }
+
+    /// An array `value` (its `items`) for a column of type `ty`, each item typed as the
+    /// element type.
+    fn array_expr(
+        &self,
+        value: &Value,
+        items: &[Value],
+        ty: &SqlType,
+        at: &Location,
+    ) -> Result<String, LiteralError> {
+        // PostgreSQL: an array into a column that is no array is typed as itself.
+        let own;
+        let ty = match ty {
+            SqlType::Array(_) => ty,
+            _ if self.is_qs() => ty,
+            _ => {
+                own = SqlType::of_value(value);
+                &own
+            }
+        };
+        let element = match ty {
+            SqlType::Array(element) => element.as_ref().clone(),
+            _ => SqlType::Unknown,
+        };
+        let items = items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| self.value_expr(v, &element, &at.index(i)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.array(items, ty))
+    }
+
     pub(super) fn value_expr(
         &self,
         value: &Value,
@@ -79,12 +126,7 @@ impl Renderer<'_> {
             | Value::Double(None)
             | Value::Array(_, None)
             | Value::Enum(OptionEnum::None(_)) => Ok(self.null(ty)),
-            Value::Bool(Some(b)) => match ty {
-                SqlType::String => self.text(&b.to_string(), at),
-                SqlType::Boolean | SqlType::Unknown => Ok(b.to_string()),
-                _ if self.is_qs() => Ok(b.to_string()),
-                t => Ok(self.cast_raw(&b.to_string(), t)),
-            },
+            Value::Bool(Some(b)) => self.bool_expr(*b, ty, at),
             Value::TinyInt(Some(v)) => self.number(&v.to_string(), ty, at),
             Value::SmallInt(Some(v)) => self.number(&v.to_string(), ty, at),
             Value::Int(Some(v)) => self.number(&v.to_string(), ty, at),
@@ -132,28 +174,7 @@ impl Renderer<'_> {
                 self.text(&j.to_string(), at)
             }
             Value::Json(Some(j)) => self.json_expr(j, ty, at),
-            Value::Array(_, Some(items)) => {
-                // PostgreSQL: an array into a column that is no array is typed as itself.
-                let own;
-                let ty = match ty {
-                    SqlType::Array(_) => ty,
-                    _ if self.is_qs() => ty,
-                    _ => {
-                        own = SqlType::of_value(value);
-                        &own
-                    }
-                };
-                let element = match ty {
-                    SqlType::Array(element) => element.as_ref().clone(),
-                    _ => SqlType::Unknown,
-                };
-                let items = items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| self.value_expr(v, &element, &at.index(i)))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(self.array(items, ty))
-            }
+            Value::Array(_, Some(items)) => self.array_expr(value, items, ty, at),
             #[allow(unreachable_patterns)]
             other => Err(LiteralError::Unsupported {
                 at: at.clone(),

@@ -1,6 +1,7 @@
 //! The SQL type model: [`SqlType`], read from sea-orm column types, PostgreSQL spellings
 //! and values, and its cast names on each flavor.
 
+use qsorm_ident::quote_ident;
 use sea_orm::sea_query::{ArrayType, ColumnType, OptionEnum};
 use sea_orm::{ColumnTrait, Value};
 
@@ -225,8 +226,9 @@ impl SqlType {
             Value::BigInt(_) | Value::Unsigned(_) | Value::BigUnsigned(_) => SqlType::BigInt,
             Value::Float(_) => SqlType::Float,
             Value::Double(_) => SqlType::Double,
-            Value::Enum(OptionEnum::Some(e)) => SqlType::Named(pg_quote(&e.type_name)),
-            Value::Enum(OptionEnum::None(name)) => SqlType::Named(pg_quote(name)),
+            // The enum type name, quoted as sea-query quotes it.
+            Value::Enum(OptionEnum::Some(e)) => SqlType::Named(quote_ident(&e.type_name)),
+            Value::Enum(OptionEnum::None(name)) => SqlType::Named(quote_ident(name)),
             Value::Bytes(_) => SqlType::Bytea,
             Value::Json(_) => SqlType::Jsonb,
             Value::ChronoDate(_) => SqlType::Date,
@@ -252,7 +254,7 @@ impl SqlType {
             ArrayType::Float => SqlType::Float,
             ArrayType::Double => SqlType::Double,
             ArrayType::String | ArrayType::Char => SqlType::String,
-            ArrayType::Enum(name) => SqlType::Named(pg_quote(name)),
+            ArrayType::Enum(name) => SqlType::Named(quote_ident(name)),
             ArrayType::Bytes => SqlType::Bytea,
             ArrayType::Json => SqlType::Jsonb,
             ArrayType::ChronoDate => SqlType::Date,
@@ -342,11 +344,6 @@ impl SqlType {
     pub(super) fn is_number(&self) -> bool {
         self.is_integer() || self.is_float() || matches!(self, SqlType::Decimal(_))
     }
-}
-
-/// `"name"` with quotes doubled (a type name from a sea-query value, as sea-query quotes it).
-fn pg_quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// The type named by a column's `save_as` (`CAST(x AS interval)`), if it declares one.

@@ -380,7 +380,7 @@ fn an_unregistered_composite_is_refused_on_query_service_only() {
         "{err}"
     );
     assert!(
-        err.to_string().contains("`web`") && err.to_string().contains("with_composite_types"),
+        err.to_string().contains("`web`") && err.to_string().contains("COMPOSITE_TYPES"),
         "{err}"
     );
     assert_eq!(

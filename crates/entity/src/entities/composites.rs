@@ -124,7 +124,7 @@ pub struct WebEventsProductListItemsList(pub Vec<WebEventsProductListItems>);
 
 /// Every composite type above with its fields' SQL types, in declaration order: `(type as SQL spells it, [(field name, field SQL type)])` (domains resolved to their base type).
 ///
-/// Writers that must type each field of a literal read it here: qsorm-repository's Query Service profile, `Profile::query_service().with_composite_types(COMPOSITE_TYPES)`.
+/// Writers that must type each field of a literal read it here: the entities' `qsorm_repository::Table` impls point their `COMPOSITE_TYPES` at it, and qsorm-repository's Query Service profile types `struct(...)` fields from it.
 pub const COMPOSITE_TYPES: &[(&str, &[(&str, &str)])] = &[
     ("profiles_person", &[("name", "profiles_person_name"), ("birth_year", "integer")]),
     ("profiles_person_name", &[("first_name", "text"), ("last_name", "text")]),

@@ -4,15 +4,11 @@
 //!
 //! Page views per UTC day and page name
 //!
-//! The view has no primary key: the entity is keyed by `day`, `page_name`, as given with `--primary-key`. The key is not enforced by the database. Read-only: this is a view. `READ_ONLY` is `true`. `day`, `page_name` are nullable in the database, but sea-orm key fields cannot be `Option`: a row with NULL there fails to decode.
+//! The view has no primary key: the entity is keyed by `day`, `page_name`, as given with `--primary-key`. The key is not enforced by the database. Read-only: this is a view. `Table::READ_ONLY` is `true`. `day`, `page_name` are nullable in the database, but sea-orm key fields cannot be `Option`: a row with NULL there fails to decode.
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
 use sea_orm::entity::prelude::*;
-
-/// Whether this entity must not be written (a view, or a table without a usable
-/// key): `true` means select only.
-pub const READ_ONLY: bool = true;
 
 /// A row of `public.daily_page_views`.
 #[sea_orm::model]
@@ -30,3 +26,7 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl qsorm_repository::Table for Entity {
+    const READ_ONLY: bool = true;
+}

@@ -2,7 +2,7 @@
 
 //! sea-orm entities generated from the live schema by qsorm entity-gen.
 //!
-//! Every entity module has `pub const READ_ONLY: bool`: `true` for views and for tables without a usable key, which must only be read.
+//! Every entity module implements `qsorm_repository::Table` for its `Entity`: `READ_ONLY` is `true` for views and for tables without a usable key, which must only be read, and `NESTED` lists the composite columns.
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 

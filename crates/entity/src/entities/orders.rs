@@ -6,10 +6,6 @@
 
 use sea_orm::entity::prelude::*;
 
-/// Whether this entity must not be written (a view, or a table without a usable
-/// key): `true` means select only.
-pub const READ_ONLY: bool = false;
-
 /// A row of `public.orders`.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -44,3 +40,5 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl qsorm_repository::Table for Entity {}

@@ -12,10 +12,6 @@ use sea_orm::entity::prelude::*;
 use super::composites::ProfilesPerson;
 use super::sea_orm_active_enums::ProfilesLoyaltyTier;
 
-/// Whether this entity must not be written (a view, or a table without a usable
-/// key): `true` means select only.
-pub const READ_ONLY: bool = false;
-
 /// A row of `public.profiles`.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -59,3 +55,14 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl qsorm_repository::Table for Entity {
+    const NESTED: &'static [qsorm_repository::NestedColumn] = &[
+        qsorm_repository::NestedColumn {
+            column: "person",
+            sql_type: "profiles_person",
+            array: false,
+        },
+    ];
+    const COMPOSITE_TYPES: &'static qsorm_repository::CompositeTable = super::composites::COMPOSITE_TYPES;
+}

@@ -15,10 +15,6 @@ use super::composites::{
     WebEventsAcme, WebEventsCommerce, WebEventsProductListItemsList, WebEventsWeb,
 };
 
-/// Whether this entity must not be written (a view, or a table without a usable
-/// key): `true` means select only.
-pub const READ_ONLY: bool = false;
-
 /// A row of `public.web_events`.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -55,3 +51,29 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl qsorm_repository::Table for Entity {
+    const NESTED: &'static [qsorm_repository::NestedColumn] = &[
+        qsorm_repository::NestedColumn {
+            column: "web",
+            sql_type: "web_events_web",
+            array: false,
+        },
+        qsorm_repository::NestedColumn {
+            column: "commerce",
+            sql_type: "web_events_commerce",
+            array: false,
+        },
+        qsorm_repository::NestedColumn {
+            column: "product_list_items",
+            sql_type: "web_events_product_list_items",
+            array: true,
+        },
+        qsorm_repository::NestedColumn {
+            column: "_acme",
+            sql_type: "web_events__acme",
+            array: false,
+        },
+    ];
+    const COMPOSITE_TYPES: &'static qsorm_repository::CompositeTable = super::composites::COMPOSITE_TYPES;
+}

@@ -4,6 +4,7 @@
 
 use std::process::Command;
 
+use qsorm_ident::quote_qualified;
 use qsorm_inspect::{Schema, Table, TableKind, TriggerFiring, describe_text, inspect};
 
 use crate::{database_with, pg, sandbox, table};
@@ -52,11 +53,7 @@ CREATE TABLE hp0d PARTITION OF hp0 DEFAULT;
 /// psql's `\d` of `table` (no psqlrc, aligned output).
 fn psql_describe(url: &str, table: &Table) -> String {
     let psql = sandbox().bin_dir().join("psql");
-    let pattern = format!(
-        "\\d \"{}\".\"{}\"",
-        table.schema.replace('"', "\"\""),
-        table.name.replace('"', "\"\"")
-    );
+    let pattern = format!("\\d {}", quote_qualified(Some(&table.schema), &table.name));
     let out = Command::new(&psql)
         .args(["-X", "-d", url, "-c", &pattern])
         .env("PAGER", "")

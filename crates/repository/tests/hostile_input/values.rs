@@ -37,9 +37,8 @@ fn same(a: &Model, b: &Model) -> bool {
 }
 
 async fn write(path: &Path, rows: &[Model]) {
-    path.repo
+    path.repo()
         .insert_many(
-            &path.db,
             rows.iter()
                 .cloned()
                 .map(IntoActiveModel::into_active_model)
@@ -50,8 +49,8 @@ async fn write(path: &Path, rows: &[Model]) {
 }
 
 async fn read_back(path: &Path, row: &Model) -> Model {
-    path.repo
-        .get(&path.db, row.id)
+    path.repo()
+        .get(row.id)
         .await
         .unwrap_or_else(|e| panic!("{}: get {}: {e}", path.name, row.id))
         .unwrap_or_else(|| panic!("{}: row {} is missing", path.name, row.id))
@@ -112,8 +111,8 @@ async fn a_ten_megabyte_text_round_trips_on_postgres_and_hits_the_statement_cap_
             // typed, before anything is sent.
             let before = path.sent();
             let err = path
-                .repo
-                .insert_many(&path.db, vec![row.clone().into_active_model()])
+                .repo()
+                .insert_many(vec![row.clone().into_active_model()])
                 .await
                 .expect_err("over the statement cap");
             assert!(
@@ -150,8 +149,8 @@ async fn a_ten_megabyte_text_round_trips_on_postgres_and_hits_the_statement_cap_
             // And as a filter value.
             let by_label = Condition::all().add(Column::Label.eq(big.clone()));
             let found = path
-                .repo
-                .find(&path.db, by_label.clone())
+                .repo()
+                .find(by_label.clone())
                 .await
                 .unwrap_or_else(|e| panic!("{}: find: {e}", path.name));
             assert!(
@@ -159,7 +158,7 @@ async fn a_ten_megabyte_text_round_trips_on_postgres_and_hits_the_statement_cap_
                 "{}: find by the 10 MB label",
                 path.name
             );
-            assert_eq!(path.repo.count(&path.db, by_label).await.expect("count"), 1);
+            assert_eq!(path.repo().count(by_label).await.expect("count"), 1);
         }
         path.check_grammar();
         path.assert_canary().await;
@@ -172,8 +171,16 @@ async fn a_ten_megabyte_text_round_trips_on_postgres_and_hits_the_statement_cap_
 /// and a row too large for any statement is refused whole, naming its index and column.
 #[test]
 fn query_service_statements_stay_under_the_cap() {
-    use qsorm_repository::{Profile, Repo};
-    let repo: Repo<crate::hostile::Entity> = Repo::new(Profile::query_service());
+    use qsorm_repository::Repo;
+    // Only renders: a Query Service connection that is never opened.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_lazy("postgres://u@127.0.0.1:1/x")
+        .expect("lazy pool");
+    let qs =
+        qsorm_connect::SimpleConnection::with_flavor(pool, qsorm_connect::Flavor::QueryService);
+    let repo = Repo::<crate::hostile::Entity, _>::new(&qs);
     let mb = |id: i64, size: usize| labelled(id, &"x".repeat(size)).into_active_model();
     // 3/8 of the cap each: two share a statement, a third does not.
     let rows: Vec<_> = (0..5)
@@ -198,9 +205,8 @@ fn query_service_statements_stay_under_the_cap() {
 
     // The cap is the profile's: a raised one packs the five rows into one statement and
     // takes the row refused above; a lowered one refuses a row the default takes.
-    let raised = Repo::<crate::hostile::Entity>::new(
-        Profile::query_service().with_statement_cap(2 * MAX_STATEMENT_BYTES),
-    );
+    let raised =
+        Repo::<crate::hostile::Entity, _>::new(&qs).with_statement_cap(2 * MAX_STATEMENT_BYTES);
     let five: Vec<_> = (0..5)
         .map(|id| mb(id, MAX_STATEMENT_BYTES / 8 * 3))
         .collect();
@@ -218,8 +224,7 @@ fn query_service_statements_stay_under_the_cap() {
     raised
         .query_service_insert_sql(&rows)
         .expect("under the raised cap");
-    let lowered =
-        Repo::<crate::hostile::Entity>::new(Profile::query_service().with_statement_cap(1 << 20));
+    let lowered = Repo::<crate::hostile::Entity, _>::new(&qs).with_statement_cap(1 << 20);
     let err = lowered
         .query_service_insert_sql(&[mb(0, 2 << 20)])
         .expect_err("over the lowered cap");
@@ -284,8 +289,8 @@ async fn nan_infinities_and_negative_zero_round_trip_exactly_on_every_path() {
             (5e-324, vec![8]),
         ] {
             let found: Vec<i64> = path
-                .repo
-                .find(&path.db, Condition::all().add(Column::F64v.eq(value)))
+                .repo()
+                .find(Condition::all().add(Column::F64v.eq(value)))
                 .await
                 .unwrap_or_else(|e| panic!("{}: f64v = {value}: {e}", path.name))
                 .into_iter()
@@ -294,8 +299,8 @@ async fn nan_infinities_and_negative_zero_round_trip_exactly_on_every_path() {
             assert_eq!(found, ids, "{}: f64v = {value}", path.name);
         }
         let found: Vec<i64> = path
-            .repo
-            .find(&path.db, Condition::all().add(Column::F32v.eq(f32::NAN)))
+            .repo()
+            .find(Condition::all().add(Column::F32v.eq(f32::NAN)))
             .await
             .unwrap_or_else(|e| panic!("{}: f32v = NaN: {e}", path.name))
             .into_iter()
@@ -368,8 +373,8 @@ async fn timestamps_beyond_chrono_are_decode_errors_and_its_limits_round_trip_or
             for row in &edges {
                 let before = path.sent();
                 let err = path
-                    .repo
-                    .insert_many(&path.db, vec![row.clone().into_active_model()])
+                    .repo()
+                    .insert_many(vec![row.clone().into_active_model()])
                     .await
                     .expect_err("a year outside 1..=9999");
                 assert!(
@@ -382,7 +387,7 @@ async fn timestamps_beyond_chrono_are_decode_errors_and_its_limits_round_trip_or
         } else {
             write(&path, &edges).await;
             for row in &edges {
-                match path.repo.get(&path.db, row.id).await {
+                match path.repo().get(row.id).await {
                     // Binary rows: exact.
                     Ok(Some(back)) if path.wire == Wire::Bind => assert!(
                         same(&back, row),
@@ -402,15 +407,13 @@ async fn timestamps_beyond_chrono_are_decode_errors_and_its_limits_round_trip_or
         // Below PostgreSQL's range (4713 BC): a typed error from the server (22008) or,
         // on Query Service, from the renderer.
         let err = path
-            .repo
-            .insert_many(
-                &path.db,
-                vec![dated(20, NaiveDate::MIN).into_active_model()],
-            )
+            .repo()
+            .insert_many(vec![dated(20, NaiveDate::MIN).into_active_model()])
             .await
             .expect_err("before 4713 BC");
         assert!(
-            err.sqlstate() == Some("22008") || matches!(err, RepoError::InvalidInput(_)),
+            err.sqlstate() == Some(qsorm_repository::SqlState::DATETIME_FIELD_OVERFLOW)
+                || matches!(err, RepoError::InvalidInput(_)),
             "{}: {err:?}",
             path.name
         );
@@ -421,15 +424,11 @@ async fn timestamps_beyond_chrono_are_decode_errors_and_its_limits_round_trip_or
             ))
             .await;
             let what = format!("{column} = {value}");
-            let err = path
-                .repo
-                .get(&path.db, *id)
-                .await
-                .expect_err("beyond chrono");
+            let err = path.repo().get(*id).await.expect_err("beyond chrono");
             assert_decode_error(&path, &err, column, &what);
             let err = path
-                .repo
-                .find(&path.db, Condition::all().add(Column::Id.eq(*id)))
+                .repo()
+                .find(Condition::all().add(Column::Id.eq(*id)))
                 .await
                 .expect_err("beyond chrono");
             assert_decode_error(&path, &err, column, &what);
@@ -483,20 +482,21 @@ async fn invalid_utf8_reaching_a_string_field_is_a_decode_error_naming_the_colum
         )
         .await;
         let good = path
-            .repo
-            .get(&path.db, 1)
+            .repo()
+            .get(1)
             .await
             .unwrap_or_else(|e| panic!("{}: the valid row: {e}", path.name));
         assert_eq!(good.map(|m| m.label), Some("fine".to_owned()));
         // With the client encoding UTF8 (what every path asks for), the server checks the
         // text it sends and refuses: SQLSTATE 22021, typed.
         for id in [2, 3] {
-            let err = path
-                .repo
-                .get(&path.db, id)
-                .await
-                .expect_err("invalid UTF-8");
-            assert_eq!(err.sqlstate(), Some("22021"), "{}: {err:?}", path.name);
+            let err = path.repo().get(id).await.expect_err("invalid UTF-8");
+            assert_eq!(
+                err.sqlstate(),
+                Some(qsorm_repository::SqlState::CHARACTER_NOT_IN_REPERTOIRE),
+                "{}: {err:?}",
+                path.name
+            );
         }
         // A session whose client encoding is SQL_ASCII gets the bytes as stored: the decoder
         // refuses them, naming the column (never replacement characters).
@@ -506,11 +506,17 @@ async fn invalid_utf8_reaching_a_string_field_is_a_decode_error_naming_the_colum
                 tx.execute_unprepared("SET LOCAL client_encoding = 'SQL_ASCII'")
                     .await
                     .expect("client encoding");
-                let err = path.repo.get(&tx, id).await.expect_err("invalid UTF-8");
+                let err = path
+                    .repo()
+                    .on(&tx)
+                    .get(id)
+                    .await
+                    .expect_err("invalid UTF-8");
                 assert_decode_error(&path, &err, column, "invalid UTF-8");
                 let err = path
-                    .repo
-                    .find(&tx, Condition::all())
+                    .repo()
+                    .on(&tx)
+                    .find(Condition::all())
                     .await
                     .expect_err("invalid UTF-8");
                 assert_decode_error(&path, &err, "label", "invalid UTF-8");
@@ -531,11 +537,16 @@ async fn invalid_utf8_reaching_a_string_field_is_a_decode_error_naming_the_colum
         )
         .await;
         let err = path
-            .repo
-            .find(&path.db, Condition::all())
+            .repo()
+            .find(Condition::all())
             .await
             .expect_err("invalid UTF-8 in a view");
-        assert_eq!(err.sqlstate(), Some("22021"), "{}: {err:?}", path.name);
+        assert_eq!(
+            err.sqlstate(),
+            Some(qsorm_repository::SqlState::CHARACTER_NOT_IN_REPERTOIRE),
+            "{}: {err:?}",
+            path.name
+        );
         path.close().await;
     }
 }
@@ -586,8 +597,8 @@ async fn decimals_at_the_edge_of_precision_round_trip_and_beyond_it_fail_typed()
         for row in &rows {
             let amount = row.amount.expect("amount");
             let found: Vec<i64> = path
-                .repo
-                .find(&path.db, Condition::all().add(Column::Amount.eq(amount)))
+                .repo()
+                .find(Condition::all().add(Column::Amount.eq(amount)))
                 .await
                 .unwrap_or_else(|e| panic!("{}: amount = {amount}: {e}", path.name))
                 .into_iter()
@@ -602,8 +613,8 @@ async fn decimals_at_the_edge_of_precision_round_trip_and_beyond_it_fail_typed()
             ))
             .await;
             let err = path
-                .repo
-                .get(&path.db, id)
+                .repo()
+                .get(id)
                 .await
                 .map(|m| m.and_then(|m| m.amount))
                 .expect_err(value);
@@ -651,8 +662,8 @@ async fn i64_extremes_round_trip_and_filter_on_every_path() {
         ] {
             let shown = format!("{cond:?}");
             let found = path
-                .repo
-                .find(&path.db, Condition::all().add(cond))
+                .repo()
+                .find(Condition::all().add(cond))
                 .await
                 .unwrap_or_else(|e| panic!("{}: {shown}: {e}", path.name));
             assert_eq!(ids(found), expected, "{}: {shown}", path.name);

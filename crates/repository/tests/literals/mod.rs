@@ -22,7 +22,7 @@ use proptest::test_runner::TestCaseError;
 use qsorm_connect::literal::{InlineError, LiteralError};
 use qsorm_connect::{QsConnection, inline_error};
 use qsorm_repository::qs_script::{QsScriptError, QsStatement, create_table_as};
-use qsorm_repository::{Profile, Recorder, Repo, RepoError, WireMode};
+use qsorm_repository::{Recorder, Repo, RepoError, WireMode};
 use rust_decimal::Decimal;
 use sea_orm::prelude::Uuid;
 use sea_orm::sea_query::{ArrayType, Expr, ExprTrait, Query};
@@ -599,7 +599,7 @@ fn values_round_trip_through_bind_simple_and_the_local_query_service() {
                     }
                     // (c) the local Query Service.
                     let c = with_id(4).on_query_service();
-                    let back = round_trip("query service", &qs_ex, &c, true, true).await?;
+                    let back = round_trip("query service", qs_ex, &c, true, true).await?;
                     let back = back.ok_or_else(|| TestCaseError::fail("no row"))?;
                     prop_assert!(c.same(&back), "Query Service\nwrote {c:?}\nread  {back:?}");
                     // Every path's row, read back over the bind path from the storage.
@@ -698,44 +698,38 @@ const HOSTILE: &[&str] = &[
 /// Every read of the repository, with each hostile key and filter, returns the right rows.
 async fn hostile_reads<C: ConnectionTrait + TransactionTrait + 'static>(
     what: &str,
-    repo: &Repo<events::Entity>,
-    db: &C,
+    repo: &Repo<'_, events::Entity, C>,
     storage: &QsConnection,
 ) {
     let all = repo
-        .find(db, Condition::all())
+        .find(Condition::all())
         .await
         .unwrap_or_else(|e| panic!("{what}: find all: {e}"));
     assert_eq!(all.len(), HOSTILE.len(), "{what}");
     for (i, key) in HOSTILE.iter().enumerate() {
         let n = i32::try_from(i).expect("n");
         let got = repo
-            .get_required(db, (*key).to_owned())
+            .get_required((*key).to_owned())
             .await
             .unwrap_or_else(|e| panic!("{what}: get {key:?}: {e}"));
         assert_eq!((got.id.as_str(), got.n), (*key, n), "{what}: get {key:?}");
         let by_type = Condition::all().add(events::Column::EventType.eq(format!("type {key}")));
         let found = repo
-            .find(db, by_type.clone())
+            .find(by_type.clone())
             .await
             .unwrap_or_else(|e| panic!("{what}: find {key:?}: {e}"));
         assert_eq!(found, vec![got.clone()], "{what}: find {key:?}");
-        assert_eq!(repo.count(db, by_type.clone()).await.expect("count"), 1);
-        assert!(repo.exists(db, by_type.clone()).await.expect("exists"));
+        assert_eq!(repo.count(by_type.clone()).await.expect("count"), 1);
+        assert!(repo.exists(by_type.clone()).await.expect("exists"));
         assert_eq!(
-            repo.first(db, by_type.clone()).await.expect("first"),
+            repo.first(by_type.clone()).await.expect("first"),
             Some(got.clone())
         );
-        let page = repo.page(db, by_type, 0, 10).await.expect("page");
+        let page = repo.page(by_type, 0, 10).await.expect("page");
         assert_eq!((page.items, page.total), (vec![got.clone()], 1));
         // Keyset after the hostile key: the rows the storage orders after it.
         let after = repo
-            .keyset(
-                db,
-                Condition::all(),
-                Some(vec![Value::from((*key).to_owned())]),
-                100,
-            )
+            .keyset(Condition::all(), Some((*key).to_owned()), 100)
             .await
             .unwrap_or_else(|e| panic!("{what}: keyset after {key:?}: {e}"));
         let expected: i64 = storage
@@ -758,7 +752,7 @@ async fn hostile_reads<C: ConnectionTrait + TransactionTrait + 'static>(
         assert!(after.items.iter().all(|e| e.id.as_str() != *key));
     }
     let streamed: Vec<events::Model> = repo
-        .stream(db, Condition::all(), 3)
+        .stream(Condition::all(), 3)
         .try_collect()
         .await
         .unwrap_or_else(|e| panic!("{what}: stream: {e}"));
@@ -784,10 +778,8 @@ async fn hostile_filters_read_the_right_rows_on_the_local_query_service_and_post
     let conn = fixture_db().await;
     conn.db().execute_unprepared(CANARY).await.expect("canary");
     let (qs, qs_conn) = local_query_service(&conn.config().database).await;
-    let ex = qs_conn.executor();
     let recorder = Recorder::new();
-    let repo: Repo<events::Entity> =
-        Repo::new(Profile::for_connection(&qs_conn).with_recorder(recorder.clone()));
+    let repo = Repo::<events::Entity, _>::new(&qs_conn).with_recorder(recorder.clone());
     let rows: Vec<events::ActiveModel> = HOSTILE
         .iter()
         .enumerate()
@@ -797,18 +789,19 @@ async fn hostile_filters_read_the_right_rows_on_the_local_query_service_and_post
             n: sea_orm::ActiveValue::Set(i32::try_from(i).expect("n")),
         })
         .collect();
-    repo.insert_many(&ex, rows)
+    repo.insert_many(rows)
         .await
         .expect("insert through Query Service");
-    hostile_reads("Query Service", &repo, &ex, &conn).await;
+    hostile_reads("Query Service", &repo, &conn).await;
     for sql in recorder.statements() {
         qs_grammar::check(&sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
         assert!(!escape_string(&sql), "an E'...' literal: {sql}");
     }
     // The PostgreSQL renderer on the same rows: inlined reads over the simple protocol.
-    let pg: Repo<events::Entity> =
-        Repo::new(Profile::for_connection(&conn).with_wire(WireMode::Inline));
-    hostile_reads("PostgreSQL (inline)", &pg, &conn.simple(), &conn).await;
+    let simple = conn.simple();
+    let pg = Repo::<events::Entity, _>::new(&simple);
+    assert_eq!(pg.profile().wire(), WireMode::Inline);
+    hostile_reads("PostgreSQL (inline)", &pg, &conn).await;
     assert!(canary_alive(&conn).await, "the canary table was touched");
     qs_conn.close().await;
     conn.close().await;
@@ -875,32 +868,25 @@ async fn a_nul_is_a_typed_error_naming_the_placeholder_on_every_inline_path() {
         );
     }
     // The repository's inlined reads, on both flavors, before any round trip.
-    for (what, profile, db) in [
-        (
-            "Query Service",
-            Profile::for_connection(&qs_conn),
-            qs_conn.executor(),
-        ),
+    for (what, db) in [
+        ("Query Service", qs_conn.executor().clone()),
         (
             "PostgreSQL (inline)",
-            Profile::for_connection(&conn).with_wire(WireMode::Inline),
             qsorm_connect::Executor::Simple(conn.simple()),
         ),
     ] {
         let recorder = Recorder::new();
-        let repo: Repo<events::Entity> = Repo::new(profile.with_recorder(recorder.clone()));
+        let repo = Repo::<events::Entity, _>::new(&db).with_recorder(recorder.clone());
+        assert_eq!(repo.profile().wire(), WireMode::Inline, "{what}");
         let err = repo
-            .find(
-                &db,
-                Condition::all().add(events::Column::EventType.eq("x\0")),
-            )
+            .find(Condition::all().add(events::Column::EventType.eq("x\0")))
             .await
             .expect_err("NUL");
         assert!(
             matches!(&err, RepoError::InvalidInput(m) if m.contains("placeholder `$1`") && m.contains("NUL")),
             "{what}: {err}"
         );
-        let err = repo.get(&db, "k\0".to_owned()).await.expect_err("NUL");
+        let err = repo.get("k\0".to_owned()).await.expect_err("NUL");
         assert!(matches!(&err, RepoError::InvalidInput(_)), "{what}: {err}");
         assert!(
             recorder.statements().is_empty(),

@@ -17,9 +17,9 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use qsorm_connect::QsConnection;
 use qsorm_connect::cli::sandbox_connection;
 use qsorm_repository::qs_literal::{CompositeTypes, QsType, string_literal, value_literal};
-use qsorm_repository::{Profile, Recorder, Repo, RepoError};
+use qsorm_repository::{Recorder, Repo, RepoError, Table};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Value};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Value};
 use serde_json::Value as Json;
 
 use crate::support::entities::qs_values::{self, Inner, Mood, Outer, Outers};
@@ -76,22 +76,29 @@ pub async fn storage(sql: &str) -> (String, QsConnection) {
 
 /// Inserts `models` with the Query Service profile through the local Query Service (`qs`, a
 /// Query Service connection), and checks every statement against the documented subset.
+/// `types` are the composite types an entity with nested columns must declare
+/// (`Table::COMPOSITE_TYPES`): its Query Service inserts type the fields of `struct(...)`
+/// literals from them.
 async fn insert_via_query_service<E, A>(
     qs: &QsConnection,
     types: &'static qsorm_repository::qs_literal::CompositeTable,
     models: Vec<A>,
 ) -> Result<(), TestCaseError>
 where
-    E: EntityTrait,
+    E: Table,
     A: ActiveModelTrait<Entity = E> + Send,
 {
+    if !E::NESTED.is_empty() {
+        prop_assert_eq!(
+            E::COMPOSITE_TYPES,
+            types,
+            "the composite types of {}",
+            std::any::type_name::<E>()
+        );
+    }
     let recorder = Recorder::new();
-    let repo = Repo::<E>::new(
-        Profile::for_connection(qs)
-            .with_composite_types(types)
-            .with_recorder(recorder.clone()),
-    );
-    let outcome = repo.insert_many(&qs.executor(), models).await;
+    let repo = Repo::<E, _>::new(qs).with_recorder(recorder.clone());
+    let outcome = repo.insert_many(models).await;
     let statements = recorder.statements();
     for sql in &statements {
         qs_grammar::check(sql).map_err(|e| TestCaseError::fail(format!("{e}\n{sql}")))?;
@@ -622,7 +629,7 @@ fn every_type_round_trips_through_query_service_inserts() {
         let rt = runtime();
         let (db, conn) = rt.block_on(storage(include_str!("../support/qs_values.sql")));
         let (qs, qs_conn) = rt.block_on(local_query_service(&db));
-        let pg: Repo<qs_values::Entity> = Repo::new(Profile::postgres());
+        let pg = Repo::<qs_values::Entity, _>::new(conn.db());
         runner(48)
             .run(&proptest::collection::vec(qs_values_row(), 1..4), |rows| {
                 let rows: Vec<qs_values::Model> = rows
@@ -641,7 +648,7 @@ fn every_type_round_trips_through_query_service_inserts() {
                     insert_via_query_service(&qs_conn, qs_values::COMPOSITE_TYPES, models).await?;
                     for row in &rows {
                         let back = pg
-                            .get_required(conn.db(), row.id)
+                            .get_required(row.id)
                             .await
                             .map_err(|e| TestCaseError::fail(format!("read back: {e}")))?;
                         prop_assert!(same_row(row, &back), "{}", diff(row, &back));
@@ -978,10 +985,10 @@ fn sample_entities_round_trip_through_query_service_inserts() {
                                     .collect::<Vec<_>>(),
                             )
                             .await?;
-                            let pg: Repo<$module::Entity> = Repo::new(Profile::postgres());
+                            let pg = Repo::<$module::Entity, _>::new(conn.db());
                             for row in &rows {
                                 let back = pg
-                                    .get_required(conn.db(), $key(row))
+                                    .get_required($key(row))
                                     .await
                                     .map_err(|e| TestCaseError::fail(format!("read back: {e}")))?;
                                 prop_assert_eq!(normalized(row.clone()), normalized(back));
@@ -1021,12 +1028,15 @@ fn a_nul_character_is_invalid_input_naming_the_column() {
     let rt = runtime();
     rt.block_on(async {
         let (_, conn) = storage(include_str!("../support/qs_values.sql")).await;
-        let recorder = Recorder::new();
-        let repo: Repo<qs_values::Entity> = Repo::new(
-            Profile::query_service()
-                .with_composite_types(qs_values::COMPOSITE_TYPES)
-                .with_recorder(recorder.clone()),
+        // The Query Service profile on the PostgreSQL pool: Query Service literals over the
+        // simple protocol (nothing is sent here).
+        let qs = qsorm_connect::SimpleConnection::with_flavor(
+            conn.db().get_postgres_connection_pool().clone(),
+            qsorm_connect::Flavor::QueryService,
         );
+        assert_eq!(qs_values::Entity::COMPOSITE_TYPES, qs_values::COMPOSITE_TYPES);
+        let recorder = Recorder::new();
+        let repo = Repo::<qs_values::Entity, _>::new(&qs).with_recorder(recorder.clone());
         let empty = qs_values::Model {
             id: 1,
             c_text: None,
@@ -1122,7 +1132,7 @@ fn a_nul_character_is_invalid_input_naming_the_column() {
         ];
         for (row, column) in cases {
             let err = repo
-                .insert_many(conn.db(), vec![row.into_active_model()])
+                .insert_many(vec![row.into_active_model()])
                 .await
                 .expect_err("NUL refused");
             assert!(

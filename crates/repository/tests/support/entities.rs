@@ -84,6 +84,22 @@ pub mod customers {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl qsorm_repository::Table for Entity {
+        const NESTED: &'static [qsorm_repository::NestedColumn] = &[
+            qsorm_repository::NestedColumn {
+                column: "web",
+                sql_type: "web_details",
+                array: false,
+            },
+            qsorm_repository::NestedColumn {
+                column: "items",
+                sql_type: "line_item",
+                array: true,
+            },
+        ];
+        const COMPOSITE_TYPES: &'static qsorm_repository::CompositeTable = COMPOSITE_TYPES;
+    }
 }
 
 pub mod purchases {
@@ -102,6 +118,8 @@ pub mod purchases {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl qsorm_repository::Table for Entity {}
 }
 
 /// A data-lake-like table: no primary key in the database, `_id` used as the entity key.
@@ -121,6 +139,8 @@ pub mod events {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl qsorm_repository::Table for Entity {}
 }
 
 /// A type without a natural Rust mapping, read and written through text casts.
@@ -140,6 +160,8 @@ pub mod durations {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl qsorm_repository::Table for Entity {}
 }
 
 /// One column of every type the Query Service renderer writes (`qs_values.sql`), composites
@@ -287,4 +309,25 @@ pub mod qs_values {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl qsorm_repository::Table for Entity {
+        const NESTED: &'static [qsorm_repository::NestedColumn] = &[
+            qsorm_repository::NestedColumn {
+                column: "c_inner",
+                sql_type: "qs_inner",
+                array: false,
+            },
+            qsorm_repository::NestedColumn {
+                column: "c_outer",
+                sql_type: "qs_outer",
+                array: false,
+            },
+            qsorm_repository::NestedColumn {
+                column: "c_outers",
+                sql_type: "qs_outer",
+                array: true,
+            },
+        ];
+        const COMPOSITE_TYPES: &'static qsorm_repository::CompositeTable = COMPOSITE_TYPES;
+    }
 }

@@ -22,6 +22,8 @@ pub mod page_events {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl qsorm_repository::Table for Entity {}
 }
 
 /// The table of [`page_events`].

@@ -1,0 +1,286 @@
+//! [`Query`]: reads beyond a filter (ordering, limit/offset, some columns into a struct of
+//! your own, aggregates with `GROUP BY`), typed, on both flavors.
+//!
+//! A `Query` is sea-orm's `Select` of the repository's entity: sea-orm's `QueryFilter`,
+//! `QueryOrder` and `QuerySelect` methods build it (`filter`, `order_by_desc`,
+//! `select_only`, `column_as`, `group_by`, `having`, ...). The repository runs it the way
+//! its connection needs: on Query Service a read with no `LIMIT` (or one above the
+//! 50,000-row client cap) goes through a server-side cursor, so every row comes back, and
+//! nested columns come back as JSON.
+
+use std::marker::PhantomData;
+
+use sea_orm::sea_query::SelectStatement;
+use sea_orm::{
+    ConnectionTrait, DbBackend, FromQueryResult, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    QueryTrait, Select, Statement, TransactionSession, TransactionTrait,
+};
+
+use crate::core::Core;
+use crate::decode_check::DecodeChecks;
+use crate::error::RepoError;
+use crate::nested::{has_nested, select_expr};
+use crate::repo::Repo;
+use crate::table::Table;
+
+/// A read of entity `E` being built; run it with [`Query::all`], [`Query::one`], or turn
+/// it into rows of your own type with [`Query::into_model`]. Start one with
+/// [`Repo::query`].
+///
+/// ```no_run
+/// # use sea_orm::entity::prelude::*;
+/// # #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+/// # #[sea_orm(table_name = "events")]
+/// # pub struct Model { #[sea_orm(primary_key)] pub id: i64, pub event_type: String, pub ts: DateTimeWithTimeZone }
+/// # #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)] pub enum Relation {}
+/// # impl ActiveModelBehavior for ActiveModel {}
+/// # impl qsorm_repository::Table for Entity {}
+/// # async fn demo(conn: &qsorm_connect::QsConnection) -> Result<(), qsorm_repository::RepoError> {
+/// use qsorm_repository::ConnectionExt;
+/// use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+/// use sea_orm::{FromQueryResult, QueryOrder, QuerySelect};
+///
+/// // The ten newest events.
+/// let newest = conn.repo::<Entity>().query().order_by_desc(Column::Ts).limit(10).all().await?;
+///
+/// // Events per day and type.
+/// #[derive(Debug, FromQueryResult)]
+/// struct Daily { day: chrono::NaiveDate, event_type: String, n: i64 }
+/// let daily: Vec<Daily> = conn
+///     .repo::<Entity>()
+///     .query()
+///     .select_only()
+///     .column_as(Expr::col(Column::Ts).cast_as(Alias::new("date")), "day")
+///     .column(Column::EventType)
+///     .column_as(Expr::cust("COUNT(*)"), "n")
+///     .group_by(Expr::col(Column::Ts).cast_as(Alias::new("date")))
+///     .group_by(Column::EventType)
+///     .order_by_asc(Expr::cust("1"))
+///     .into_model::<Daily>()
+///     .all()
+///     .await?;
+/// # Ok(()) }
+/// ```
+pub struct Query<'c, E: Table, C> {
+    pub(crate) db: &'c C,
+    pub(crate) core: Core<E>,
+    pub(crate) select: Select<E>,
+    pub(crate) limit: Option<u64>,
+}
+
+impl<'c, E: Table, C> Repo<'c, E, C> {
+    /// A read of every column of `E`, to refine with sea-orm's query methods before running
+    /// it (see [`Query`]).
+    pub fn query(&self) -> Query<'c, E, C> {
+        Query {
+            db: self.db,
+            core: self.core.clone(),
+            select: self.core.select(),
+            limit: None,
+        }
+    }
+}
+
+impl<E: Table, C> QueryFilter for Query<'_, E, C> {
+    type QueryStatement = SelectStatement;
+
+    fn query(&mut self) -> &mut SelectStatement {
+        QueryTrait::query(&mut self.select)
+    }
+}
+
+impl<E: Table, C> QueryOrder for Query<'_, E, C> {
+    type QueryStatement = SelectStatement;
+
+    fn query(&mut self) -> &mut SelectStatement {
+        QueryTrait::query(&mut self.select)
+    }
+}
+
+impl<E: Table, C> QuerySelect for Query<'_, E, C> {
+    type QueryStatement = SelectStatement;
+
+    fn query(&mut self) -> &mut SelectStatement {
+        QueryTrait::query(&mut self.select)
+    }
+}
+
+impl<'c, E: Table, C> Query<'c, E, C> {
+    /// At most `n` rows (`LIMIT n`). On Query Service a limit at or under the 50,000-row
+    /// client cap is one statement; a larger one, or none, reads through a cursor.
+    pub fn limit(mut self, n: u64) -> Self {
+        QuerySelect::query(&mut self.select).limit(n);
+        self.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows (`OFFSET n`): order the query for a stable result.
+    pub fn offset(mut self, n: u64) -> Self {
+        QuerySelect::query(&mut self.select).offset(n);
+        self
+    }
+
+    /// Selects only `columns` of the entity, nested ones read as JSON as the entity's own
+    /// reads do: the everyday start of [`Query::into_model`] into a struct with some of the
+    /// entity's fields.
+    pub fn columns(mut self, columns: impl IntoIterator<Item = E::Column>) -> Self {
+        let flavor = self.core.profile.flavor;
+        let mut select = std::mem::replace(&mut self.select, E::find()).select_only();
+        for c in columns {
+            select = select.expr_as(select_expr::<E>(c, flavor), sea_orm::IdenStatic::as_str(&c));
+        }
+        self.select = select;
+        self
+    }
+
+    /// The rows as values of `M` (a struct deriving sea-orm's `FromQueryResult`, its fields
+    /// named as the selected columns or aliases), for some columns or aggregates.
+    pub fn into_model<M: FromQueryResult>(self) -> ModelQuery<'c, E, C, M> {
+        ModelQuery {
+            query: self,
+            _model: PhantomData,
+        }
+    }
+
+    /// The statement as it is built so far (before inlining), for logs and tests.
+    pub fn statement(&self) -> SelectStatement {
+        self.select.as_query().clone()
+    }
+}
+
+impl<E, C> Query<'_, E, C>
+where
+    E: Table,
+    C: ConnectionTrait + TransactionTrait,
+{
+    /// Every row, as models.
+    pub async fn all(self) -> Result<Vec<E::Model>, RepoError> {
+        let rows = self.rows().await?;
+        self.core.decode_all(rows)
+    }
+
+    /// The first row, as a model (the query with `LIMIT 1`).
+    pub async fn one(self) -> Result<Option<E::Model>, RepoError> {
+        Ok(self.limit(1).all().await?.into_iter().next())
+    }
+
+    /// The rows of the statement, read as the profile needs.
+    pub(crate) async fn rows(&self) -> Result<Vec<QueryResult>, RepoError> {
+        let query_service = self.core.profile.flavor.is_query_service();
+        let json = query_service && has_nested::<E>();
+        self.core
+            .read_rows(self.db, self.select.as_query(), self.limit, json)
+            .await
+    }
+}
+
+/// A [`Query`] whose rows decode into `M` (see [`Query::into_model`]).
+pub struct ModelQuery<'c, E: Table, C, M> {
+    query: Query<'c, E, C>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<E, C, M> ModelQuery<'_, E, C, M>
+where
+    E: Table,
+    C: ConnectionTrait + TransactionTrait,
+    M: FromQueryResult,
+{
+    /// Every row, as `M`.
+    pub async fn all(self) -> Result<Vec<M>, RepoError> {
+        let rows = self.query.rows().await?;
+        decode_rows_as(&self.query.core, &rows, "")
+    }
+
+    /// The first row, as `M` (the query with `LIMIT 1`).
+    pub async fn one(self) -> Result<Option<M>, RepoError> {
+        let query = self.query.limit(1);
+        let rows = query.rows().await?;
+        Ok(decode_rows_as(&query.core, &rows, "")?.into_iter().next())
+    }
+}
+
+/// Rows decoded into `M` from the columns prefixed `prefix`, each checked first for values
+/// the decoder would panic on or change (named as the entity's decode errors are).
+pub(crate) fn decode_rows_as<E: Table, M: FromQueryResult>(
+    core: &Core<E>,
+    rows: &[QueryResult],
+    prefix: &str,
+) -> Result<Vec<M>, RepoError> {
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let checks = DecodeChecks::for_row(first);
+    rows.iter()
+        .map(|row| {
+            checks.check(row).map_err(|r| core.decode_error(r))?;
+            M::from_query_result(row, prefix).map_err(|e| core.decode_error(e.to_string()))
+        })
+        .collect()
+}
+
+impl<E: Table> Core<E> {
+    /// Runs a select and returns its rows. On Query Service a select with no `LIMIT` or one
+    /// above the client cap reads through a cursor (every row, in pages under the cap), and
+    /// `json` prefixes `SET auto_to_json = true` so nested values come back as JSON.
+    pub(crate) async fn read_rows<C>(
+        &self,
+        db: &C,
+        select: &SelectStatement,
+        limit: Option<u64>,
+        json: bool,
+    ) -> Result<Vec<QueryResult>, RepoError>
+    where
+        C: ConnectionTrait + TransactionTrait,
+    {
+        let stmt = self.profile.statement(select)?;
+        let query_service = self.profile.flavor.is_query_service();
+        let under_cap = limit.is_some_and(|n| n <= self.profile.page_cap());
+        match (query_service, under_cap) {
+            (false, _) => self.profile.rows(db, stmt).await,
+            (true, true) if json => self.profile.rows_as_json(db, &stmt.sql).await,
+            (true, true) => self.profile.rows(db, stmt).await,
+            (true, false) => self.rows_through_cursor(db, &stmt.sql, json).await,
+        }
+    }
+
+    /// Every row of `select_sql` through `DECLARE` / `FETCH` pages under the client cap, in
+    /// a transaction of its own (a savepoint inside the caller's).
+    async fn rows_through_cursor<C>(
+        &self,
+        db: &C,
+        select_sql: &str,
+        json: bool,
+    ) -> Result<Vec<QueryResult>, RepoError>
+    where
+        C: ConnectionTrait + TransactionTrait,
+    {
+        let tx = self.profile.bounded(db.begin()).await?;
+        let name = crate::cursor::cursor_name();
+        let prefix = if json {
+            "SET auto_to_json = true; "
+        } else {
+            ""
+        };
+        let declare = format!("{prefix}DECLARE {name} CURSOR FOR {select_sql}");
+        self.profile
+            .exec(&tx, Statement::from_string(DbBackend::Postgres, declare))
+            .await?;
+        let cap = self.profile.page_cap();
+        let mut rows = Vec::new();
+        loop {
+            let fetch = format!("FETCH {cap} FROM {name}");
+            let page = self
+                .profile
+                .rows(&tx, Statement::from_string(DbBackend::Postgres, fetch))
+                .await?;
+            let last = (page.len() as u64) < cap;
+            rows.extend(page);
+            if last {
+                break;
+            }
+        }
+        self.profile.bounded(tx.commit()).await?;
+        Ok(rows)
+    }
+}
