@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 use crate::m20250101_000001_web_events::WebEvents;
+use qsorm_ident::quote_ident;
 use qsorm_migrate::sql;
 
 /// This migration.
@@ -35,14 +36,14 @@ impl MigrationTrait for Migration {
         let query = select().to_string(PostgresQueryBuilder);
         sql::exec(
             manager,
-            format!("CREATE VIEW {} AS {query}", sql::ident(VIEW)),
+            format!("CREATE VIEW {} AS {query}", quote_ident(VIEW)),
         )
         .await?;
         sql::exec(
             manager,
             format!(
                 "COMMENT ON VIEW {} IS {}",
-                sql::ident(VIEW),
+                quote_ident(VIEW),
                 sql::literal("Page views per UTC day and page name")
             ),
         )
@@ -51,6 +52,6 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Raw SQL: sea-query has no DROP VIEW.
-        sql::exec(manager, format!("DROP VIEW {}", sql::ident(VIEW))).await
+        sql::exec(manager, format!("DROP VIEW {}", quote_ident(VIEW))).await
     }
 }

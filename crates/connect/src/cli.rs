@@ -293,15 +293,48 @@ pub fn report(result: Result<(), Box<dyn std::error::Error>>) -> std::process::E
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", chain(&*e));
             std::process::ExitCode::FAILURE
         }
     }
 }
 
+/// `error: <message>`, then each cause whose text the lines above do not already hold
+/// (`caused by: ...`).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = format!("error: {e}");
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let shown = c.to_string();
+        if !text.contains(&shown) {
+            text.push_str(&format!("\n  caused by: {shown}"));
+        }
+        cause = c.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_report_shows_each_cause_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer: {0}")]
+        struct Repeats(#[source] Inner);
+        #[derive(Debug, thiserror::Error)]
+        #[error("cannot start")]
+        struct Wraps(#[source] Inner);
+        #[derive(Debug, thiserror::Error)]
+        #[error("inner detail")]
+        struct Inner;
+        assert_eq!(chain(&Repeats(Inner)), "error: outer: inner detail");
+        assert_eq!(
+            chain(&Wraps(Inner)),
+            "error: cannot start\n  caused by: inner detail"
+        );
+    }
 
     #[test]
     fn debug_never_shows_the_url_or_the_password() {

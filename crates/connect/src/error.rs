@@ -10,8 +10,10 @@ use crate::{Flavor, SqlState};
 /// What went wrong while configuring or using a connection.
 ///
 /// No variant ever carries the password or a URL that contains it. Variants raised by a
-/// driver error keep it as their [`source`](std::error::Error::source) (an
-/// `Arc<sqlx::Error>`, so the error stays `Clone`); [`ConnectError::driver_error`] reaches it.
+/// driver error keep it (an `Arc<sqlx::Error>`, so the error stays `Clone`) as their
+/// [`source`](std::error::Error::source), or, for the transparent [`ConnectError::Driver`],
+/// show its message and forward its source; [`ConnectError::driver_error`] reaches it.
+/// Either way a chain printer shows each message once.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectError {
@@ -135,15 +137,23 @@ or use non-expiring credentials (--credentials-file)"
     /// The connection pool was closed ([`crate::QsConnection::close`]) before or during the
     /// call.
     #[error("the connection pool is closed")]
-    PoolClosed,
+    PoolClosed {
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
+    },
     /// The server sent something the driver did not expect (a protocol error).
     #[error("protocol error: {message}")]
     Protocol {
         /// The driver's description.
         message: String,
+        /// The driver's error.
+        #[source]
+        source: Arc<sqlx::Error>,
     },
-    /// The embedded sandbox PostgreSQL could not be started (the tools' fallback when no
-    /// connection is configured).
+    /// The embedded sandbox could not start (the tools' fallback when nothing is configured).
+    /// Its message includes the sandbox's reason, which is also the
+    /// [`source`](std::error::Error::source), since the tools print messages alone.
     #[cfg(feature = "cli")]
     #[error("cannot start the sandbox: {source}")]
     Sandbox {
@@ -152,10 +162,11 @@ or use non-expiring credentials (--credentials-file)"
         source: Arc<qsorm_sandbox::SandboxError>,
     },
     /// Any other driver failure (I/O after connecting, decoding, ...), kept whole.
-    #[error("connection error: {source}")]
+    /// Transparent: its message and [`source`](std::error::Error::source) are the driver
+    /// error's own (reach the driver error itself with [`ConnectError::driver_error`]).
+    #[error(transparent)]
     Driver {
         /// The driver's error.
-        #[source]
         source: Arc<sqlx::Error>,
     },
 }
@@ -213,6 +224,8 @@ impl ConnectError {
             | ConnectError::CredentialsExpired { source, .. }
             | ConnectError::Tls { source, .. }
             | ConnectError::Database { source, .. }
+            | ConnectError::PoolClosed { source }
+            | ConnectError::Protocol { source, .. }
             | ConnectError::Driver { source } => Some(source),
             ConnectError::Unreachable { source, .. } | ConnectError::Timeout { source, .. } => {
                 source.as_deref()
@@ -289,9 +302,10 @@ pub fn classify_sqlx(err: &Arc<sqlx::Error>, ctx: &ErrorContext) -> Option<Conne
             source: Some(source),
         },
         sqlx::Error::PoolTimedOut => pool_timeout(ctx, Some(source)),
-        sqlx::Error::PoolClosed => ConnectError::PoolClosed,
+        sqlx::Error::PoolClosed => ConnectError::PoolClosed { source },
         sqlx::Error::Protocol(message) => ConnectError::Protocol {
             message: message.clone(),
+            source,
         },
         _ => return None,
     })
@@ -385,4 +399,55 @@ fn session_gone(
 fn is_tls_io_error(e: &std::io::Error) -> bool {
     e.get_ref()
         .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> ErrorContext {
+        ErrorContext {
+            host: "db.example".to_owned(),
+            port: 5432,
+            user: "app".to_owned(),
+            flavor: Flavor::Postgres,
+            sslmode: crate::SslMode::Prefer,
+            connect_timeout: Duration::from_secs(1),
+        }
+    }
+
+    /// Every message of the `source()` chain, outermost first.
+    fn chain(err: &dyn std::error::Error) -> Vec<String> {
+        std::iter::successors(Some(err), |e| e.source())
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn driver_errors_show_the_driver_message_once() {
+        let source = Arc::new(sqlx::Error::RowNotFound);
+        let err = ConnectError::Driver {
+            source: Arc::clone(&source),
+        };
+        assert_eq!(err.to_string(), source.to_string());
+        assert_eq!(chain(&err), [source.to_string()]);
+        assert!(matches!(err.driver_error(), Some(sqlx::Error::RowNotFound)));
+    }
+
+    #[test]
+    fn pool_closed_and_protocol_errors_keep_the_driver_error() {
+        let closed = classify_sqlx(&Arc::new(sqlx::Error::PoolClosed), &ctx()).expect("typed");
+        assert!(matches!(closed, ConnectError::PoolClosed { .. }));
+        assert!(matches!(
+            closed.driver_error(),
+            Some(sqlx::Error::PoolClosed)
+        ));
+        assert_eq!(chain(&closed).len(), 2);
+
+        let protocol = sqlx::Error::Protocol("unexpected message".to_owned());
+        let err = classify_sqlx(&Arc::new(protocol), &ctx()).expect("typed");
+        assert_eq!(err.to_string(), "protocol error: unexpected message");
+        assert!(matches!(err.driver_error(), Some(sqlx::Error::Protocol(_))));
+        assert!(std::error::Error::source(&err).is_some());
+    }
 }

@@ -65,5 +65,4 @@ pub use model::{
 pub use options::InspectOptions;
 pub use reflect::{inspect, table_names};
 pub use relation::{Partition, PartitionOf, RelationName, Trigger, TriggerFiring};
-pub use text::quote_ident;
 pub use types::{ColumnType, Field, UserType};

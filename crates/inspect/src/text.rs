@@ -1,25 +1,16 @@
-//! Text helpers for the psql-like views: identifier quoting and aligned grids.
+//! Text helpers for the psql-like views: identifier lists and aligned grids.
 
 use std::fmt::Write as _;
 
-/// `name` as a PostgreSQL identifier, quoted only when needed
-/// ([`qsorm_ident::quote_ident_if_needed`]).
-pub use qsorm_ident::quote_ident_if_needed as quote_ident;
+use qsorm_ident::quote_ident_if_needed;
 
-pub(crate) fn ident(name: &str) -> String {
-    quote_ident(name)
-}
-
+/// `names` joined with `, `, each [`quote_ident_if_needed`].
 pub(crate) fn idents(names: &[String]) -> String {
     names
         .iter()
-        .map(|n| ident(n))
+        .map(|n| quote_ident_if_needed(n))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-pub(crate) fn qualified(schema: &str, name: &str) -> String {
-    qsorm_ident::quote_qualified_if_needed(Some(schema), name)
 }
 
 /// Writes an aligned psql-style grid.
@@ -57,11 +48,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quotes_identifiers_only_when_needed() {
-        assert_eq!(ident("orders"), "orders");
-        assert_eq!(ident("order"), "\"order\"");
-        assert_eq!(ident("Größe"), "\"Größe\"");
-        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+    fn idents_are_quoted_only_when_needed() {
+        let names = ["orders", "order", "Größe", "a\"b"].map(String::from);
+        assert_eq!(idents(&names), "orders, \"order\", \"Größe\", \"a\"\"b\"");
     }
 
     #[test]

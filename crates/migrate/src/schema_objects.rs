@@ -1,9 +1,8 @@
 //! Everything in the current schema, for `fresh` (which drops it all before re-applying).
 
+use qsorm_ident::quote_ident;
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 use sea_query::{Alias, PostgresQueryBuilder, Table, extension::postgres::Type};
-
-use crate::sql::ident;
 
 /// Relations of the current schema that no extension owns: `(name, relkind)`.
 /// Raw SQL: a pg_catalog query, which sea-query could spell but not more clearly.
@@ -40,7 +39,10 @@ pub async fn drop_all_statements<C: ConnectionTrait>(db: &C) -> Result<Vec<Strin
     // Views first (they depend on tables); sea-query has no DROP VIEW / SEQUENCE builders.
     for (wanted, keyword) in [("v", "VIEW"), ("m", "MATERIALIZED VIEW")] {
         for (name, _) in rels.iter().filter(|(_, k)| k == wanted) {
-            out.push(format!("DROP {keyword} IF EXISTS {} CASCADE", ident(name)));
+            out.push(format!(
+                "DROP {keyword} IF EXISTS {} CASCADE",
+                quote_ident(name)
+            ));
         }
     }
     for (name, _) in rels.iter().filter(|(_, k)| k == "r" || k == "p") {
@@ -53,7 +55,10 @@ pub async fn drop_all_statements<C: ConnectionTrait>(db: &C) -> Result<Vec<Strin
     }
     for (wanted, keyword) in [("f", "FOREIGN TABLE"), ("S", "SEQUENCE")] {
         for (name, _) in rels.iter().filter(|(_, k)| k == wanted) {
-            out.push(format!("DROP {keyword} IF EXISTS {} CASCADE", ident(name)));
+            out.push(format!(
+                "DROP {keyword} IF EXISTS {} CASCADE",
+                quote_ident(name)
+            ));
         }
     }
     for row in db

@@ -5,6 +5,7 @@
 //! `execute_raw`, which the runner observes, so a failing statement is named in the error
 //! (sea-orm does not report statements run with `execute_unprepared`).
 
+use qsorm_ident::quote_ident;
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 use sea_orm_migration::SchemaManager;
 use sea_query::{PostgresQueryBuilder, QueryBuilder, Value};
@@ -17,9 +18,6 @@ pub async fn exec(manager: &SchemaManager<'_>, sql: impl Into<String>) -> Result
         .map(drop)
 }
 
-/// `"name"`, with `"` doubled ([`qsorm_ident::quote_ident`]).
-pub use qsorm_ident::quote_ident as ident;
-
 /// A string literal as sea-query escapes it for PostgreSQL.
 pub fn literal(text: &str) -> String {
     PostgresQueryBuilder.value_to_string(&Value::from(text))
@@ -29,22 +27,30 @@ pub fn literal(text: &str) -> String {
 pub fn create_composite(name: &str, fields: &[(&str, &str)]) -> String {
     let fields: Vec<String> = fields
         .iter()
-        .map(|(field, ty)| format!("{} {ty}", ident(field)))
+        .map(|(field, ty)| format!("{} {ty}", quote_ident(field)))
         .collect();
-    format!("CREATE TYPE {} AS ({})", ident(name), fields.join(", "))
+    format!(
+        "CREATE TYPE {} AS ({})",
+        quote_ident(name),
+        fields.join(", ")
+    )
 }
 
 /// `COMMENT ON TABLE`: sea-query only renders table comments for MySQL.
 pub fn comment_on_table(table: &str, text: &str) -> String {
-    format!("COMMENT ON TABLE {} IS {}", ident(table), literal(text))
+    format!(
+        "COMMENT ON TABLE {} IS {}",
+        quote_ident(table),
+        literal(text)
+    )
 }
 
 /// `COMMENT ON COLUMN`: sea-query only renders column comments for MySQL.
 pub fn comment_on_column(table: &str, column: &str, text: &str) -> String {
     format!(
         "COMMENT ON COLUMN {}.{} IS {}",
-        ident(table),
-        ident(column),
+        quote_ident(table),
+        quote_ident(column),
         literal(text)
     )
 }

@@ -3,6 +3,8 @@
 //! declared as metadata (`ALTER TABLE t ADD CONSTRAINT PRIMARY KEY (c) NAMESPACE 'ns'`), and
 //! the `SHOW ...` listings.
 
+use qsorm_ident::quote_ident;
+
 use crate::error::{QsError, sqlstate};
 use crate::plan::Plan;
 
@@ -289,16 +291,13 @@ fn add_column(w: &[String], table: &str, i: usize) -> Result<KeyStatement, QsErr
             format!("unexpected {}", w[i + 2]),
         ));
     }
-    let q = |s: &str| s.split('.').map(quote).collect::<Vec<_>>().join(".");
+    let q = |s: &str| s.split('.').map(quote_ident).collect::<Vec<_>>().join(".");
     Ok(KeyStatement::AddColumn(format!(
         "ALTER TABLE {} ADD COLUMN {} {ty}",
         q(table),
-        quote(&name)
+        quote_ident(&name)
     )))
 }
-
-/// A PostgreSQL quoted identifier ([`qsorm_ident::quote_ident`]).
-pub use qsorm_ident::quote_ident as quote;
 
 /// A PostgreSQL string literal (standard strings).
 pub fn literal(text: &str) -> String {

@@ -16,6 +16,7 @@ use pgwire::messages::response::{
     CommandComplete, EmptyQueryResponse, ErrorResponse, NoticeResponse, ReadyForQuery,
     TransactionStatus,
 };
+use qsorm_ident::quote_ident;
 use tokio::sync::Semaphore;
 
 use crate::backend::{Backend, BackendTarget, Column, Event};
@@ -337,8 +338,8 @@ impl Session {
             _ => self.settings.get(name).cloned(),
         };
         let sql = match value {
-            Some(v) => format!("SELECT {} AS {}", meta::literal(&v), meta::quote(name)),
-            None => format!("SHOW {}", meta::quote(name)),
+            Some(v) => format!("SELECT {} AS {}", meta::literal(&v), quote_ident(name)),
+            None => format!("SHOW {}", quote_ident(name)),
         };
         self.forward(client, &sql, false).await
     }
@@ -406,7 +407,7 @@ impl Session {
         let mut any = false;
         let mut items = Vec::with_capacity(columns.len());
         for (i, c) in columns.iter().enumerate() {
-            let alias = meta::quote(&c.name);
+            let alias = quote_ident(&c.name);
             if self.is_complex(c.type_oid).await? {
                 any = true;
                 items.push(format!("to_json(q.c{i}) AS {alias}"));

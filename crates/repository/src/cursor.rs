@@ -21,6 +21,7 @@ use sea_orm::{
 use crate::core::Core;
 use crate::error::RepoError;
 use crate::nested::has_nested;
+use crate::qs_cursor::in_query_service_transaction;
 use crate::row_stream::{Source, source_of};
 use crate::table::Table;
 
@@ -57,7 +58,9 @@ impl<E: Table> Core<E> {
     /// has a `statement_timeout`), because one query would have to end within the statement
     /// timeout however slowly the caller takes the rows, while each `FETCH` is a statement of
     /// its own. Dropping the stream early rolls the cursor's transaction back (on a pool, the
-    /// pooled connection discards the rest of the result before its next use).
+    /// pooled connection discards the rest of the result before its next use). Inside a
+    /// Query Service transaction, which has no savepoints, the cursor is declared in that
+    /// transaction and closed once read ([`crate::qs_cursor`]).
     pub(crate) fn stream<'a, C>(
         &'a self,
         db: &'a C,
@@ -67,11 +70,16 @@ impl<E: Table> Core<E> {
     where
         C: ConnectionTrait + TransactionTrait + 'static,
     {
+        if self.profile.flavor.is_query_service() && in_query_service_transaction(db) {
+            return self
+                .stream_in_query_service_transaction(db, filter, page_size)
+                .left_stream();
+        }
         let one_query =
             !self.profile.flavor.is_query_service() && self.profile.call_timeout.is_none();
         // The cursor's pages are decoded while they arrive when its transaction is one of
         // sea-orm's (on a pool, or a savepoint of the caller's transaction).
-        match source_of(db) {
+        let by_source = match source_of(db) {
             Some(Source::Pool(conn)) if one_query => self.stream_query(conn, filter).left_stream(),
             Some(Source::Pool(conn)) => self
                 .stream_cursor(conn, filter, page_size, Streamed)
@@ -87,7 +95,8 @@ impl<E: Table> Core<E> {
                 .right_stream()
                 .right_stream()
                 .right_stream(),
-        }
+        };
+        by_source.right_stream()
     }
 
     /// [`Repo::stream`] through a server-side cursor, its pages read by `pages`.
@@ -140,6 +149,27 @@ impl<E: Table> Core<E> {
         })
     }
 
+    /// [`Repo::stream`] inside a Query Service transaction (see [`crate::qs_cursor`]).
+    fn stream_in_query_service_transaction<'a, C: ConnectionTrait>(
+        &'a self,
+        db: &'a C,
+        filter: Condition,
+        page_size: u64,
+    ) -> impl Stream<Item = Result<E::Model, RepoError>> + 'a {
+        match self.cursor_select_sql(filter) {
+            Ok(sql) => self
+                .models_in_transaction(db, sql, page_size, has_nested::<E>())
+                .left_stream(),
+            Err(e) => futures_util::stream::once(std::future::ready(Err(e))).right_stream(),
+        }
+    }
+
+    /// The select a cursor reads: every column, `filter`, in key order.
+    fn cursor_select_sql(&self, filter: Condition) -> Result<String, RepoError> {
+        let select = self.ordered(self.select().filter(filter));
+        Ok(self.profile.statement(select.as_query())?.sql)
+    }
+
     /// Every row matching `filter` through a cursor, collected.
     pub(crate) async fn find_through_cursor<C>(
         &self,
@@ -147,9 +177,14 @@ impl<E: Table> Core<E> {
         filter: Condition,
     ) -> Result<Vec<E::Model>, RepoError>
     where
-        C: ConnectionTrait + TransactionTrait,
+        C: ConnectionTrait + TransactionTrait + 'static,
     {
         use futures_util::TryStreamExt;
+        if self.profile.flavor.is_query_service() && in_query_service_transaction(db) {
+            let sql = self.cursor_select_sql(filter)?;
+            let rows = self.rows_in_transaction(db, sql, has_nested::<E>()).await?;
+            return self.decode_all(rows);
+        }
         self.stream_cursor(db, filter, self.profile.page_cap(), Whole)
             .try_collect()
             .await
@@ -166,8 +201,7 @@ impl<E: Table> Core<E> {
     {
         let tx = self.profile.bounded(db.begin()).await?;
         let name = cursor_name();
-        let select = self.ordered(self.select().filter(filter));
-        let mut stmt = self.profile.statement(select.as_query())?;
+        let select_sql = self.cursor_select_sql(filter)?;
         // On Query Service nested fields come back as JSON only with auto_to_json on; the
         // setting lives in the cursor's session, which is closed after use.
         let json = if self.profile.flavor.is_query_service() && has_nested::<E>() {
@@ -175,8 +209,10 @@ impl<E: Table> Core<E> {
         } else {
             ""
         };
-        stmt.sql = format!("{json}DECLARE {name} CURSOR FOR {}", stmt.sql);
-        self.profile.exec(&tx, stmt).await?;
+        let declare = format!("{json}DECLARE {name} CURSOR FOR {select_sql}");
+        self.profile
+            .exec(&tx, Statement::from_string(DbBackend::Postgres, declare))
+            .await?;
         Ok((tx, name))
     }
 }

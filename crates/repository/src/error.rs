@@ -11,7 +11,10 @@ use sqlx::error::ErrorKind;
 ///
 /// `row` fields carry the index of the offending row inside a batch (`insert_many`,
 /// `upsert_many`), when the call was a batch. Errors raised by the driver keep it as their
-/// [`source`](std::error::Error::source) (behind an `Arc`, so the error stays `Clone`).
+/// [`source`](std::error::Error::source) (behind an `Arc`, so the error stays `Clone`), except
+/// the transparent [`RepoError::Connection`] and [`RepoError::Driver`], which show the inner
+/// error's message and forward its source; [`RepoError::driver_error`] reaches the driver's
+/// error in every case.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum RepoError {
@@ -193,11 +196,11 @@ for datasets created through Query Service"
         statement: &'static str,
     },
     /// Anything else sea-orm reported (a driver error without a SQLSTATE, a conversion
-    /// failure...), kept whole.
-    #[error("{source}")]
+    /// failure...), kept whole. Transparent: its message and
+    /// [`source`](std::error::Error::source) are sea-orm's own.
+    #[error(transparent)]
     Driver {
         /// sea-orm's error.
-        #[source]
         source: Arc<DbErr>,
     },
 }

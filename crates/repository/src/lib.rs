@@ -41,6 +41,7 @@ mod exec;
 pub mod nested;
 pub mod pg_text;
 pub mod profile;
+mod qs_cursor;
 mod qs_insert;
 pub mod qs_literal;
 pub mod qs_script;

@@ -20,6 +20,7 @@ use crate::core::Core;
 use crate::decode_check::DecodeChecks;
 use crate::error::RepoError;
 use crate::nested::{has_nested, select_expr};
+use crate::qs_cursor::in_query_service_transaction;
 use crate::repo::Repo;
 use crate::table::Table;
 
@@ -66,6 +67,31 @@ pub struct Query<'c, E: Table, C> {
     pub(crate) core: Core<E>,
     pub(crate) select: Select<E>,
     pub(crate) limit: Option<u64>,
+    pub(crate) offset: Option<u64>,
+}
+
+impl<E: Table, C> Clone for Query<'_, E, C> {
+    fn clone(&self) -> Self {
+        Query {
+            db: self.db,
+            core: self.core.clone(),
+            select: self.select.clone(),
+            limit: self.limit,
+            offset: self.offset,
+        }
+    }
+}
+
+impl<E: Table, C> std::fmt::Debug for Query<'_, E, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use sea_orm::sea_query::PostgresQueryBuilder;
+        f.debug_struct("Query")
+            .field(
+                "sql",
+                &self.select.as_query().to_string(PostgresQueryBuilder),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'c, E: Table, C> Repo<'c, E, C> {
@@ -77,6 +103,7 @@ impl<'c, E: Table, C> Repo<'c, E, C> {
             core: self.core.clone(),
             select: self.core.select(),
             limit: None,
+            offset: None,
         }
     }
 }
@@ -106,17 +133,30 @@ impl<E: Table, C> QuerySelect for Query<'_, E, C> {
 }
 
 impl<'c, E: Table, C> Query<'c, E, C> {
-    /// At most `n` rows (`LIMIT n`). On Query Service a limit at or under the 50,000-row
-    /// client cap is one statement; a larger one, or none, reads through a cursor.
-    pub fn limit(mut self, n: u64) -> Self {
-        QuerySelect::query(&mut self.select).limit(n);
-        self.limit = Some(n);
+    /// At most `n` rows (`LIMIT n`; `None` removes the limit), as sea-orm's
+    /// `QuerySelect::limit`, which this shadows so the repository knows the limit: on Query
+    /// Service a limit at or under the 50,000-row client cap is one statement, and a larger
+    /// one, or none, reads through a cursor (a limit set through the trait by its full path
+    /// is still obeyed, through the cursor).
+    pub fn limit(mut self, n: impl Into<Option<u64>>) -> Self {
+        let n = n.into();
+        match n {
+            Some(n) => QuerySelect::query(&mut self.select).limit(n),
+            None => QuerySelect::query(&mut self.select).reset_limit(),
+        };
+        self.limit = n;
         self
     }
 
-    /// Skips the first `n` rows (`OFFSET n`): order the query for a stable result.
-    pub fn offset(mut self, n: u64) -> Self {
-        QuerySelect::query(&mut self.select).offset(n);
+    /// Skips the first `n` rows (`OFFSET n`; `None` removes it): order the query for a
+    /// stable result.
+    pub fn offset(mut self, n: impl Into<Option<u64>>) -> Self {
+        let n = n.into();
+        match n {
+            Some(n) => QuerySelect::query(&mut self.select).offset(n),
+            None => QuerySelect::query(&mut self.select).reset_offset(),
+        };
+        self.offset = n;
         self
     }
 
@@ -151,7 +191,7 @@ impl<'c, E: Table, C> Query<'c, E, C> {
 impl<E, C> Query<'_, E, C>
 where
     E: Table,
-    C: ConnectionTrait + TransactionTrait,
+    C: ConnectionTrait + TransactionTrait + 'static,
 {
     /// Every row, as models.
     pub async fn all(self) -> Result<Vec<E::Model>, RepoError> {
@@ -180,10 +220,19 @@ pub struct ModelQuery<'c, E: Table, C, M> {
     _model: PhantomData<fn() -> M>,
 }
 
+impl<E: Table, C, M> Clone for ModelQuery<'_, E, C, M> {
+    fn clone(&self) -> Self {
+        ModelQuery {
+            query: self.query.clone(),
+            _model: PhantomData,
+        }
+    }
+}
+
 impl<E, C, M> ModelQuery<'_, E, C, M>
 where
     E: Table,
-    C: ConnectionTrait + TransactionTrait,
+    C: ConnectionTrait + TransactionTrait + 'static,
     M: FromQueryResult,
 {
     /// Every row, as `M`.
@@ -220,8 +269,8 @@ pub(crate) fn decode_rows_as<E: Table, M: FromQueryResult>(
 }
 
 impl<E: Table> Core<E> {
-    /// Runs a select and returns its rows. On Query Service a select with no `LIMIT` or one
-    /// above the client cap reads through a cursor (every row, in pages under the cap), and
+    /// Runs a select and returns its rows (none, with nothing sent, for `LIMIT 0`). On Query
+    /// Service a select with no `LIMIT` or one above the client cap reads through a cursor (every row, in pages under the cap), and
     /// `json` prefixes `SET auto_to_json = true` so nested values come back as JSON.
     pub(crate) async fn read_rows<C>(
         &self,
@@ -231,8 +280,13 @@ impl<E: Table> Core<E> {
         json: bool,
     ) -> Result<Vec<QueryResult>, RepoError>
     where
-        C: ConnectionTrait + TransactionTrait,
+        C: ConnectionTrait + TransactionTrait + 'static,
     {
+        if limit == Some(0) {
+            // No row, and nothing sent: on Query Service `LIMIT 0` lifts the row cap and
+            // returns every row.
+            return Ok(Vec::new());
+        }
         let stmt = self.profile.statement(select)?;
         let query_service = self.profile.flavor.is_query_service();
         let under_cap = limit.is_some_and(|n| n <= self.profile.page_cap());
@@ -253,8 +307,13 @@ impl<E: Table> Core<E> {
         json: bool,
     ) -> Result<Vec<QueryResult>, RepoError>
     where
-        C: ConnectionTrait + TransactionTrait,
+        C: ConnectionTrait + TransactionTrait + 'static,
     {
+        if in_query_service_transaction(db) {
+            return self
+                .rows_in_transaction(db, select_sql.to_owned(), json)
+                .await;
+        }
         let tx = self.profile.bounded(db.begin()).await?;
         let name = crate::cursor::cursor_name();
         let prefix = if json {

@@ -247,7 +247,7 @@ impl<E: Table> Core<E> {
         })
     }
 
-    fn key_of(model: Option<&E::Model>) -> Vec<Value> {
+    pub(crate) fn key_of(model: Option<&E::Model>) -> Vec<Value> {
         model.map_or_else(Vec::new, |m| {
             Self::key_columns().into_iter().map(|c| m.get(c)).collect()
         })

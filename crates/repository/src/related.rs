@@ -2,11 +2,12 @@
 //! with its related row, if any) and `find_with_related` (each row with all of its related
 //! rows), nested columns of both sides included.
 
+use std::collections::HashMap;
 use std::marker::PhantomData;
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ConnectionTrait, IdenStatic, Iterable, ModelTrait, Order, PrimaryKeyToColumn, QueryOrder,
+    ConnectionTrait, IdenStatic, Iterable, Order, PrimaryKeyToColumn, QueryFilter, QueryOrder,
     QueryResult, QuerySelect, QueryTrait, Related, TransactionTrait,
 };
 
@@ -35,6 +36,9 @@ pub struct AlsoRelated<'c, E: Table, R: Table, C> {
 /// many-to-many through the entity's `Related<R>` relation): see
 /// [`Query::find_with_related`].
 pub struct WithRelated<'c, E: Table, R: Table, C> {
+    /// The caller's query of the parents, as given.
+    parents: Query<'c, E, C>,
+    /// The parents joined with `R`, without the caller's limit and offset.
     query: Query<'c, E, C>,
     _related: PhantomData<fn() -> R>,
 }
@@ -76,19 +80,24 @@ impl<'c, E: Table, C> Query<'c, E, C> {
     }
 
     /// Each row with all of its related rows of `R` (one-to-many, or many-to-many through a
-    /// junction): an order with its lines. One query, a `LEFT JOIN` ordered by this entity's
-    /// key after any order you gave, grouped on the client; order by this entity's columns
-    /// only, and note that a limit counts joined rows, as in sea-orm.
+    /// junction): an order with its lines. Rows of one parent are grouped by its key whatever
+    /// the order, and parents come in this query's order (then key order). Without a limit
+    /// or offset this is one query (a `LEFT JOIN`); with one, the limit and offset count
+    /// parents, as they read: a first query reads the parents, a second their related rows,
+    /// so no parent's list is cut short. A parent whose key is NULL (a view) is
+    /// [`RepoError::KeyNotUnique`]: its rows could not be told apart.
     pub fn find_with_related<R>(self, _related: R) -> WithRelated<'c, E, R, C>
     where
         R: Table,
         E: Related<R>,
     {
-        let mut query = self.joined::<R>();
+        let parents = self.clone();
+        let mut query = self.limit(None).offset(None).joined::<R>();
         for c in E::PrimaryKey::iter().map(|k| k.into_column()) {
             query.select = query.select.order_by(c, Order::Asc);
         }
         WithRelated {
+            parents,
             query,
             _related: PhantomData,
         }
@@ -166,7 +175,7 @@ impl<E, R, C> AlsoRelated<'_, E, R, C>
 where
     E: Table,
     R: Table,
-    C: ConnectionTrait + TransactionTrait,
+    C: ConnectionTrait + TransactionTrait + 'static,
 {
     /// Every row with its related row, if any.
     pub async fn all(self) -> Result<Vec<Pair<E, R>>, RepoError> {
@@ -183,28 +192,114 @@ impl<E, R, C> WithRelated<'_, E, R, C>
 where
     E: Table,
     R: Table,
-    C: ConnectionTrait + TransactionTrait,
+    C: ConnectionTrait + TransactionTrait + 'static,
 {
-    /// Every row with all of its related rows, in this entity's key order.
+    /// Every parent with all of its related rows.
     pub async fn all(self) -> Result<Vec<(E::Model, Vec<R::Model>)>, RepoError> {
-        let q = &self.query;
+        let WithRelated {
+            parents, mut query, ..
+        } = self;
+        let chosen = if parents.limit.is_some() || parents.offset.is_some() {
+            let chosen = parents.all().await?;
+            if chosen.is_empty() {
+                return Ok(Vec::new());
+            }
+            let any = chosen.iter().fold(Condition::any(), |cond, m| {
+                cond.add(key_values_condition::<E>(Core::<E>::key_of(Some(m))))
+            });
+            query.select = query.select.filter(any);
+            Some(chosen)
+        } else {
+            None
+        };
+        let q = &query;
         let rows = q
             .core
-            .read_rows(q.db, q.select.as_query(), q.limit, json::<E, R>(&q.core))
+            .read_rows(q.db, q.select.as_query(), None, json::<E, R>(&q.core))
             .await?;
-        let keys: Vec<E::Column> = E::PrimaryKey::iter().map(|k| k.into_column()).collect();
-        let mut out: Vec<(E::Model, Vec<R::Model>)> = Vec::new();
+        let mut grouped = Grouped::<E, R>::default();
         for (left, right) in pairs::<E, R>(&q.core, &rows)? {
-            let same = out
-                .last()
-                .is_some_and(|(prev, _)| keys.iter().all(|&c| prev.get(c) == left.get(c)));
-            if !same {
-                out.push((left, Vec::new()));
-            }
-            if let (Some(r), Some((_, list))) = (right, out.last_mut()) {
-                list.push(r);
-            }
+            grouped.add(&q.core, left, right)?;
         }
-        Ok(out)
+        Ok(match chosen {
+            Some(chosen) => grouped.in_order_of(chosen),
+            None => grouped.into_list(),
+        })
     }
+}
+
+/// Joined rows grouped by their parent's key, parents in order of first appearance.
+struct Grouped<E: Table, R: Table> {
+    index: HashMap<String, usize>,
+    list: Vec<(E::Model, Vec<R::Model>)>,
+}
+
+impl<E: Table, R: Table> Default for Grouped<E, R> {
+    fn default() -> Self {
+        Grouped {
+            index: HashMap::new(),
+            list: Vec::new(),
+        }
+    }
+}
+
+impl<E: Table, R: Table> Grouped<E, R> {
+    /// The parent's key as a map key; a NULL in it is [`RepoError::KeyNotUnique`].
+    fn key(core: &Core<E>, model: &E::Model) -> Result<String, RepoError> {
+        let values = Core::<E>::key_of(Some(model));
+        if values.iter().any(|v| *v == v.as_null()) {
+            return Err(RepoError::KeyNotUnique {
+                entity: core.table_name(),
+                key: format!("{values:?}"),
+            });
+        }
+        Ok(format!("{values:?}"))
+    }
+
+    fn add(
+        &mut self,
+        core: &Core<E>,
+        left: E::Model,
+        right: Option<R::Model>,
+    ) -> Result<(), RepoError> {
+        let key = Self::key(core, &left)?;
+        let at = *self.index.entry(key).or_insert_with(|| {
+            self.list.push((left, Vec::new()));
+            self.list.len() - 1
+        });
+        if let Some(r) = right {
+            self.list[at].1.push(r);
+        }
+        Ok(())
+    }
+
+    fn into_list(self) -> Vec<(E::Model, Vec<R::Model>)> {
+        self.list
+    }
+
+    /// The parents in the order given, each with its related rows.
+    fn in_order_of(mut self, parents: Vec<E::Model>) -> Vec<(E::Model, Vec<R::Model>)> {
+        parents
+            .into_iter()
+            .map(|p| {
+                let key = format!("{:?}", Core::<E>::key_of(Some(&p)));
+                let related = self
+                    .index
+                    .get(&key)
+                    .map(|&at| std::mem::take(&mut self.list[at].1))
+                    .unwrap_or_default();
+                (p, related)
+            })
+            .collect()
+    }
+}
+
+/// `key columns = values`.
+fn key_values_condition<E: Table>(values: Vec<sea_orm::Value>) -> Condition {
+    E::PrimaryKey::iter()
+        .map(|k| k.into_column())
+        .zip(values)
+        .fold(Condition::all(), |cond, (c, v)| {
+            cond.add(Expr::col((E::default(), c)).eq(v))
+        })
 }

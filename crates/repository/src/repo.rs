@@ -8,7 +8,7 @@ use crate::bulk::ConflictTarget;
 use crate::connection::RepoConnection;
 use crate::core::Core;
 use crate::error::RepoError;
-use crate::profile::{Profile, Recorder, WireMode};
+use crate::profile::{Profile, Recorder};
 use crate::read::{KeyOf, KeysetPage, Page};
 use crate::table::Table;
 
@@ -112,13 +112,6 @@ impl<'c, E: Table, C> Repo<'c, E, C> {
     /// A client-side bound on each round trip (see [`Profile::with_call_timeout`]).
     pub fn with_call_timeout(mut self, limit: Option<std::time::Duration>) -> Self {
         self.core.profile = self.core.profile.with_call_timeout(limit);
-        self
-    }
-
-    /// Inline literals instead of bind parameters (PostgreSQL behind a pooler in
-    /// transaction mode; see [`WireMode`]).
-    pub fn with_wire(mut self, wire: WireMode) -> Self {
-        self.core.profile = self.core.profile.with_wire(wire);
         self
     }
 

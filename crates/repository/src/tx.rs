@@ -3,9 +3,10 @@
 use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt;
-use sea_orm::{TransactionSession, TransactionTrait};
+use sea_orm::TransactionSession;
 
-use crate::error::{RepoError, classify_db_err};
+use crate::connection::RepoConnection;
+use crate::error::RepoError;
 
 /// Runs `work` in a transaction: committed when it returns `Ok`, rolled back when it returns
 /// `Err` or panics (the panic then continues). Works on a pool or, as a savepoint, inside
@@ -34,14 +35,17 @@ use crate::error::{RepoError, classify_db_err};
 /// the server does when the session ends.
 pub async fn transaction<C, T, F>(db: &C, work: F) -> Result<T, RepoError>
 where
-    C: TransactionTrait,
+    C: RepoConnection,
     F: AsyncFnOnce(&C::Transaction) -> Result<T, RepoError>,
 {
-    let tx = db.begin().await.map_err(|e| classify_db_err(e, None))?;
+    // `BEGIN`, `COMMIT` and `ROLLBACK` are round trips like any other: bounded by the
+    // connection's call timeout and classified with its error context.
+    let profile = db.profile();
+    let tx = profile.bounded(db.begin()).await?;
     let outcome = AssertUnwindSafe(work(&tx)).catch_unwind().await;
     match outcome {
         Ok(Ok(value)) => {
-            tx.commit().await.map_err(|e| classify_db_err(e, None))?;
+            profile.bounded(tx.commit()).await?;
             Ok(value)
         }
         Ok(Err(err)) if matches!(err, RepoError::Connection(_)) => {
@@ -49,13 +53,13 @@ where
             Err(err)
         }
         Ok(Err(err)) => {
-            if let Err(e) = tx.rollback().await {
-                tracing::warn!(error = %classify_db_err(e, None), "rollback after {err}");
+            if let Err(e) = profile.bounded(tx.rollback()).await {
+                tracing::warn!(error = %e, "rollback after {err}");
             }
             Err(err)
         }
         Err(panic) => {
-            let _ = tx.rollback().await;
+            let _ = profile.bounded(tx.rollback()).await;
             std::panic::resume_unwind(panic)
         }
     }

@@ -114,13 +114,11 @@ async fn find_and_stream_read_every_row_on_every_connection() {
     find_and_stream("connection", &conn.repo::<items::Entity>()).await;
     let ex = conn.executor();
     find_and_stream("executor", &Repo::<items::Entity, _>::new(ex)).await;
-    // The simple-protocol connection: literals inlined by the repository (its profile), and
-    // bound statements inlined by the connection.
+    // The simple-protocol connection: literals inlined by the repository (its profile).
     let simple = conn.simple();
     let inline = Repo::<items::Entity, _>::new(&simple);
     assert_eq!(inline.profile().wire(), WireMode::Inline);
     find_and_stream("simple", &inline).await;
-    find_and_stream("simple, bound", &inline.clone().with_wire(WireMode::Bind)).await;
 
     let tx = conn.db().begin().await.expect("begin");
     find_and_stream("transaction", &pool.on(&tx)).await;

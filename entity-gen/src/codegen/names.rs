@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
+use qsorm_connect::ident::quote_qualified_if_needed;
 
 /// Rust keywords (strict, reserved and the 2018+ ones), which cannot be plain identifiers.
 const RUST_KEYWORDS: &[&str] = &[
@@ -208,19 +209,12 @@ impl TypeNamer {
     }
 }
 
-/// A SQL identifier, double-quoted when PostgreSQL would otherwise fold or reject it.
-pub fn sql_ident(name: &str) -> String {
-    qsorm_inspect::quote_ident(name)
-}
-
 /// How a user type is written in SQL: bare in `public` (or `pg_catalog`), else
-/// schema-qualified; each part quoted when needed (`"Sales-EU"."Addr"`).
+/// schema-qualified; each part quoted when needed (`"Sales-EU"."Addr"`,
+/// [`quote_qualified_if_needed`]).
 pub fn sql_type_name(schema: &str, name: &str) -> String {
-    if schema == "public" || schema == "pg_catalog" {
-        sql_ident(name)
-    } else {
-        format!("{}.{}", sql_ident(schema), sql_ident(name))
-    }
+    let schema = (schema != "public" && schema != "pg_catalog").then_some(schema);
+    quote_qualified_if_needed(schema, name)
 }
 
 #[cfg(test)]
@@ -264,6 +258,6 @@ mod tests {
         assert_eq!(sql_type_name("public", "order"), "\"order\"");
         assert_eq!(sql_type_name("Sales-EU", "Addr"), "\"Sales-EU\".\"Addr\"");
         assert_eq!(sql_type_name("sales", "addr"), "sales.addr");
-        assert_eq!(sql_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(sql_type_name("public", "a\"b"), "\"a\"\"b\"");
     }
 }

@@ -8,16 +8,18 @@
 
 use std::fmt::Write as _;
 
+use qsorm_ident::{quote_ident_if_needed, quote_qualified_if_needed};
+
 use crate::model::{ForeignKey, Schema, Table, TableKind};
 use crate::relation::{RelationName, TriggerFiring};
-use crate::text::{ident, idents, qualified};
+use crate::text::idents;
 
 /// How psql names `relation` (its `regclass` text): bare when the reflecting session's
 /// `search_path` finds it, schema-qualified otherwise (or when it was not reflected).
 pub(super) fn regclass(schema: &Schema, relation: &RelationName) -> String {
     match schema.table(&relation.schema, &relation.name) {
-        Some(t) if t.on_search_path => ident(&t.name),
-        _ => qualified(&relation.schema, &relation.name),
+        Some(t) if t.on_search_path => quote_ident_if_needed(&t.name),
+        _ => quote_qualified_if_needed(Some(&relation.schema), &relation.name),
     }
 }
 
@@ -76,7 +78,7 @@ pub(super) fn fk_definition(fk: &ForeignKey) -> String {
     let mut text = format!(
         "FOREIGN KEY ({}) REFERENCES {}({})",
         idents(&fk.columns),
-        qualified(&fk.ref_schema, &fk.ref_table),
+        quote_qualified_if_needed(Some(&fk.ref_schema), &fk.ref_table),
         idents(&fk.ref_columns),
     );
     if fk.on_update.sql() != "NO ACTION" {
