@@ -100,6 +100,7 @@ async fn query_forms_on_postgres_and_the_local_query_service() {
         read_only_refused(conn).await;
         past_one_page(conn).await;
         one_or_none(conn, &all).await;
+        stream_outlives_the_repository(conn, &all).await;
         having(conn, &all).await;
         columns_with_nested(conn).await;
         related_limited(conn).await;

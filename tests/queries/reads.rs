@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use futures_util::{Stream, TryStreamExt};
 use qsorm::connect::QsConnection;
 use qsorm::entity::web_events;
-use qsorm::repository::{ConnectionExt, Recorder};
+use qsorm::repository::{ConnectionExt, Recorder, RepoError};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, Condition, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
 
@@ -295,4 +296,21 @@ pub(crate) async fn columns_with_nested(conn: &QsConnection) {
     want.sort_by(|a, b| a.id.cmp(&b.id));
     assert!(want.iter().any(|a| a.owner.is_some()));
     assert_eq!(got, want, "{}", conn.flavor());
+}
+
+/// Every event, streamed from a repository made as a temporary: the stream borrows the
+/// connection only, so it can be returned.
+fn every_event(
+    conn: &QsConnection,
+) -> impl Stream<Item = Result<web_events::Model, RepoError>> + '_ {
+    conn.repo::<web_events::Entity>()
+        .stream(Condition::all(), 4_000)
+}
+
+/// `stream` from a temporary repository reads every row once, in key order.
+pub(crate) async fn stream_outlives_the_repository(conn: &QsConnection, all: &[web_events::Model]) {
+    let streamed: Vec<web_events::Model> = every_event(conn).try_collect().await.expect("stream");
+    let mut want = all.to_vec();
+    want.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(streamed, want, "{}", conn.flavor());
 }

@@ -233,12 +233,23 @@ where
     /// timeout however slowly the caller takes the rows, while each `FETCH` is a statement of
     /// its own. Dropping the stream early rolls the cursor's transaction back (on a pool, the
     /// pooled connection discards the rest of the result before its next use).
+    ///
+    /// The stream borrows the connection only, not the repository: it can outlive
+    /// `conn.repo::<E>()` as a temporary and be returned from a function.
     pub fn stream(
         &self,
         filter: Condition,
         page_size: u64,
-    ) -> impl Stream<Item = Result<E::Model, RepoError>> + '_ {
-        self.core.stream(self.db, filter, page_size)
+    ) -> impl Stream<Item = Result<E::Model, RepoError>> + use<'c, E, C> {
+        let core = self.core.clone();
+        let db = self.db;
+        async_stream::stream! {
+            let rows = core.stream(db, filter, page_size);
+            futures_util::pin_mut!(rows);
+            while let Some(row) = futures_util::StreamExt::next(&mut rows).await {
+                yield row;
+            }
+        }
     }
 
     /// Inserts one row and returns it as stored (defaults and identities filled in).
