@@ -21,7 +21,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use sea_orm::{ActiveModelTrait, Iterable};
-use sea_orm::{DatabaseConnection, DatabaseConnectionType, DbErr, IdenStatic, RuntimeErr};
+use sea_orm::{DbErr, IdenStatic, RuntimeErr};
 use sqlx::{Acquire, PgPool};
 
 use crate::bulk::ConflictTarget;
@@ -35,25 +35,15 @@ use crate::table::Table;
 use qsorm_connect::ident::quote_ident;
 
 use crate::core::Core;
+use crate::row_stream::{Source, source_of};
 use crate::rows::take_rows;
 
-/// The sqlx pool behind `db`, when `db` is a PostgreSQL pool rather than a transaction.
+/// The sqlx pool behind `db`, when `db` is a PostgreSQL pool rather than a transaction (the
+/// pools [`source_of`] recognises).
 pub(crate) fn pool_of<C: Any>(db: &C) -> Option<&PgPool> {
-    let any: &dyn Any = db;
-    let executor = match any.downcast_ref::<qsorm_connect::QsConnection>() {
-        Some(conn) => Some(conn.executor()),
-        None => any.downcast_ref::<qsorm_connect::Executor>(),
-    };
-    let conn: &DatabaseConnection = match executor {
-        Some(qsorm_connect::Executor::Bound(conn)) => conn,
-        Some(_) => return None,
-        None => any.downcast_ref::<DatabaseConnection>()?,
-    };
-    match &conn.inner {
-        DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
-            Some(conn.get_postgres_connection_pool())
-        }
-        _ => None,
+    match source_of(db)? {
+        Source::Pool(conn) => Some(conn.get_postgres_connection_pool()),
+        Source::Transaction(_) => None,
     }
 }
 

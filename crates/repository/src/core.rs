@@ -87,7 +87,10 @@ impl<E: EntityTrait> Core<E> {
     /// The models of rows of one result, checked as [`Core::decode`] does (the columns to
     /// check are picked once for all the rows). Each row is dropped once decoded, so the
     /// wire rows and the models are not all held at once.
-    pub(crate) fn decode_all(&self, rows: Vec<QueryResult>) -> Result<Vec<E::Model>, RepoError> {
+    pub(crate) fn decode_all<M: FromQueryResult>(
+        &self,
+        rows: Vec<QueryResult>,
+    ) -> Result<Vec<M>, RepoError> {
         let Some(first) = rows.first() else {
             return Ok(Vec::new());
         };
@@ -107,13 +110,13 @@ impl<E: EntityTrait> Core<E> {
         }
     }
 
-    pub(crate) fn decode_checked(
+    pub(crate) fn decode_checked<M: FromQueryResult>(
         &self,
         checks: &DecodeChecks,
         row: &QueryResult,
-    ) -> Result<E::Model, RepoError> {
+    ) -> Result<M, RepoError> {
         checks.check(row).map_err(|r| self.decode_error(r))?;
-        E::Model::from_query_result(row, "").map_err(|e| self.decode_error(e.to_string()))
+        M::from_query_result(row, "").map_err(|e| self.decode_error(e.to_string()))
     }
 }
 

@@ -19,9 +19,9 @@ use sea_orm::{
 };
 
 use crate::core::Core;
+use crate::cursor_pages::{Close, in_query_service_transaction};
 use crate::error::RepoError;
 use crate::nested::has_nested;
-use crate::qs_cursor::in_query_service_transaction;
 use crate::row_stream::{Source, source_of};
 use crate::table::Table;
 
@@ -60,7 +60,7 @@ impl<E: Table> Core<E> {
     /// its own. Dropping the stream early rolls the cursor's transaction back (on a pool, the
     /// pooled connection discards the rest of the result before its next use). Inside a
     /// Query Service transaction, which has no savepoints, the cursor is declared in that
-    /// transaction and closed once read ([`crate::qs_cursor`]).
+    /// transaction and closed once read ([`crate::cursor_pages`]).
     pub(crate) fn stream<'a, C>(
         &'a self,
         db: &'a C,
@@ -149,7 +149,7 @@ impl<E: Table> Core<E> {
         })
     }
 
-    /// [`Repo::stream`] inside a Query Service transaction (see [`crate::qs_cursor`]).
+    /// [`Repo::stream`] inside a Query Service transaction (see [`crate::cursor_pages`]).
     fn stream_in_query_service_transaction<'a, C: ConnectionTrait>(
         &'a self,
         db: &'a C,
@@ -182,7 +182,9 @@ impl<E: Table> Core<E> {
         use futures_util::TryStreamExt;
         if self.profile.flavor.is_query_service() && in_query_service_transaction(db) {
             let sql = self.cursor_select_sql(filter)?;
-            let rows = self.rows_in_transaction(db, sql, has_nested::<E>()).await?;
+            let rows = self
+                .cursor_rows(db, sql, has_nested::<E>(), Close::AfterLastPage)
+                .await?;
             return self.decode_all(rows);
         }
         self.stream_cursor(db, filter, self.profile.page_cap(), Whole)

@@ -12,15 +12,14 @@ use std::marker::PhantomData;
 
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
-    ConnectionTrait, DbBackend, FromQueryResult, QueryFilter, QueryOrder, QueryResult, QuerySelect,
-    QueryTrait, Select, Statement, TransactionSession, TransactionTrait,
+    ConnectionTrait, FromQueryResult, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    QueryTrait, Select, TransactionSession, TransactionTrait,
 };
 
 use crate::core::Core;
-use crate::decode_check::DecodeChecks;
+use crate::cursor_pages::{Close, in_query_service_transaction};
 use crate::error::RepoError;
 use crate::nested::{has_nested, select_expr};
-use crate::qs_cursor::in_query_service_transaction;
 use crate::repo::Repo;
 use crate::table::Table;
 
@@ -238,34 +237,15 @@ where
     /// Every row, as `M`.
     pub async fn all(self) -> Result<Vec<M>, RepoError> {
         let rows = self.query.rows().await?;
-        decode_rows_as(&self.query.core, &rows, "")
+        self.query.core.decode_all(rows)
     }
 
     /// The first row, as `M` (the query with `LIMIT 1`).
     pub async fn one(self) -> Result<Option<M>, RepoError> {
         let query = self.query.limit(1);
         let rows = query.rows().await?;
-        Ok(decode_rows_as(&query.core, &rows, "")?.into_iter().next())
+        Ok(query.core.decode_all::<M>(rows)?.into_iter().next())
     }
-}
-
-/// Rows decoded into `M` from the columns prefixed `prefix`, each checked first for values
-/// the decoder would panic on or change (named as the entity's decode errors are).
-pub(crate) fn decode_rows_as<E: Table, M: FromQueryResult>(
-    core: &Core<E>,
-    rows: &[QueryResult],
-    prefix: &str,
-) -> Result<Vec<M>, RepoError> {
-    let Some(first) = rows.first() else {
-        return Ok(Vec::new());
-    };
-    let checks = DecodeChecks::for_row(first);
-    rows.iter()
-        .map(|row| {
-            checks.check(row).map_err(|r| core.decode_error(r))?;
-            M::from_query_result(row, prefix).map_err(|e| core.decode_error(e.to_string()))
-        })
-        .collect()
 }
 
 impl<E: Table> Core<E> {
@@ -309,36 +289,14 @@ impl<E: Table> Core<E> {
     where
         C: ConnectionTrait + TransactionTrait + 'static,
     {
+        let sql = select_sql.to_owned();
         if in_query_service_transaction(db) {
-            return self
-                .rows_in_transaction(db, select_sql.to_owned(), json)
-                .await;
+            return self.cursor_rows(db, sql, json, Close::AfterLastPage).await;
         }
         let tx = self.profile.bounded(db.begin()).await?;
-        let name = crate::cursor::cursor_name();
-        let prefix = if json {
-            "SET auto_to_json = true; "
-        } else {
-            ""
-        };
-        let declare = format!("{prefix}DECLARE {name} CURSOR FOR {select_sql}");
-        self.profile
-            .exec(&tx, Statement::from_string(DbBackend::Postgres, declare))
+        let rows = self
+            .cursor_rows(&tx, sql, json, Close::WithTransaction)
             .await?;
-        let cap = self.profile.page_cap();
-        let mut rows = Vec::new();
-        loop {
-            let fetch = format!("FETCH {cap} FROM {name}");
-            let page = self
-                .profile
-                .rows(&tx, Statement::from_string(DbBackend::Postgres, fetch))
-                .await?;
-            let last = (page.len() as u64) < cap;
-            rows.extend(page);
-            if last {
-                break;
-            }
-        }
         self.profile.bounded(tx.commit()).await?;
         Ok(rows)
     }

@@ -1,4 +1,5 @@
-//! Cursors inside a caller's transaction on Query Service, which has no savepoints.
+//! Reading a select's pages through a cursor on a given connection, and the one case where that
+//! connection is the caller's own transaction: Query Service.
 //!
 //! Elsewhere a cursor lives in a transaction of its own (a savepoint inside the caller's), so
 //! dropping a read early leaves the caller's transaction as it was. Query Service refuses
@@ -34,15 +35,26 @@ enum Step {
     Done,
 }
 
+/// Whether a cursor is closed once read: in the caller's transaction (which goes on), not in a
+/// transaction of the reader's own (its commit closes it, with no round trip more).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Close {
+    /// `CLOSE name` after the last page.
+    AfterLastPage,
+    /// Left to the transaction's end.
+    WithTransaction,
+}
+
 impl<E: Table> Core<E> {
-    /// The pages of `select_sql` through a cursor declared in `db` itself (see the module
-    /// doc): `DECLARE`, `FETCH size` until a short page, `CLOSE`.
-    pub(crate) fn pages_in_transaction<'a, C: ConnectionTrait>(
+    /// The pages of `select_sql` through a cursor declared in `db` itself: `DECLARE`, `FETCH
+    /// size` (under the client cap) until a short page, then `CLOSE` if `close` says so.
+    pub(crate) fn cursor_pages<'a, C: ConnectionTrait>(
         &'a self,
         db: &'a C,
         select_sql: String,
         size: u64,
         json: bool,
+        close: Close,
     ) -> impl Stream<Item = Result<Vec<QueryResult>, RepoError>> + 'a {
         let name = crate::cursor::cursor_name();
         let size = size.clamp(1, self.profile.page_cap());
@@ -71,6 +83,9 @@ impl<E: Table> Core<E> {
                         if (page.len() as u64) == size {
                             return Some((Ok(page), Step::Fetch));
                         }
+                        if close == Close::WithTransaction {
+                            return Some((Ok(page), Step::Done));
+                        }
                         match self.profile.exec(db, sql(format!("CLOSE {name}"))).await {
                             Ok(_) => Some((Ok(page), Step::Done)),
                             Err(e) => Some((Err(e), Step::Done)),
@@ -82,15 +97,17 @@ impl<E: Table> Core<E> {
         .try_filter(|page| std::future::ready(!page.is_empty()))
     }
 
-    /// Every row of `select_sql` through a cursor in the caller's transaction.
-    pub(crate) async fn rows_in_transaction<C: ConnectionTrait>(
+    /// Every row of `select_sql` through a cursor declared in `db` (see
+    /// [`Core::cursor_pages`]), in pages as large as the client cap allows.
+    pub(crate) async fn cursor_rows<C: ConnectionTrait>(
         &self,
         db: &C,
         select_sql: String,
         json: bool,
+        close: Close,
     ) -> Result<Vec<QueryResult>, RepoError> {
         let pages: Vec<Vec<QueryResult>> = self
-            .pages_in_transaction(db, select_sql, self.profile.page_cap(), json)
+            .cursor_pages(db, select_sql, self.profile.page_cap(), json, close)
             .try_collect()
             .await?;
         Ok(pages.into_iter().flatten().collect())
@@ -105,7 +122,7 @@ impl<E: Table> Core<E> {
         size: u64,
         json: bool,
     ) -> impl Stream<Item = Result<E::Model, RepoError>> + 'a {
-        self.pages_in_transaction(db, select_sql, size, json)
+        self.cursor_pages(db, select_sql, size, json, Close::AfterLastPage)
             .map(
                 move |page| match page.and_then(|rows| self.decode_all(rows)) {
                     Ok(models) => {
